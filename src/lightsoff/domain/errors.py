@@ -1,0 +1,45 @@
+"""The one error hierarchy of lightsoff.
+
+    LightsoffError
+     ├── NotFound                  a resource that does not exist (or that the caller may not see)
+     ├── Conflict                  the request contradicts what lightsoff already holds
+     │    └── ConcurrencyConflict  a write lost a race (stream version, unique key); safe to retry
+     ├── Unavailable               a part lightsoff needs (the database) is down or busy; retry later
+     └── ConfigurationError        settings or configuration files that cannot be used
+
+Adapters translate foreign errors into these with ``raise … from exc``; only the API maps them to
+HTTP statuses (problem+json).
+"""
+
+from __future__ import annotations
+
+
+class LightsoffError(Exception):
+    """Root of every error lightsoff raises on purpose."""
+
+
+class NotFound(LightsoffError):
+    def __init__(self, kind: str, identifier: str) -> None:
+        super().__init__(f"{kind} {identifier} does not exist")
+        self.kind = kind
+        self.identifier = identifier
+
+
+class Conflict(LightsoffError):
+    """The request cannot be applied to the current state."""
+
+
+class ConcurrencyConflict(Conflict):
+    """Another writer got there first; the unit of work can be retried from the start."""
+
+
+class Unavailable(LightsoffError):
+    """A part lightsoff depends on cannot be used right now; nothing was changed, a retry is safe."""
+
+
+class ConfigurationError(LightsoffError):
+    """Configuration that cannot be used; ``problems`` lists every one found, not just the first."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems

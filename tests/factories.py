@@ -1,0 +1,31 @@
+"""Order documents for tests: valid by default, changed with keyword arguments."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+_numbers = itertools.count(1)
+
+
+def order_json(**changes: Any) -> dict[str, Any]:
+    """A valid canonical order for demo partner ACME; each call gets its own PO number."""
+    order: dict[str, Any] = {
+        "partner": "ACME",
+        "po_number": f"PO-{next(_numbers):06d}",
+        "order_date": "2026-11-23",
+        "requested_ship_date": "2026-12-07",
+        "ship_to": {"code": "ACME-DC-NORTH", "name": "ACME DC North"},
+        "lines": [
+            {"line_no": 1, "sku": "WID-100", "quantity": 120, "uom": "EA"},
+            {"line_no": 2, "customer_sku": "A-7788", "quantity": 500, "uom": "EA"},
+            {"line_no": 3, "gtin": "4012345000030", "quantity": 1200, "uom": "EA"},
+        ],
+        "notes": "deliver to gate 4",
+    }
+    order.update(changes)
+    return order
+
+
+def line(line_no: int, **item: Any) -> dict[str, Any]:
+    return {"line_no": line_no, "quantity": item.pop("quantity", 10), "uom": item.pop("uom", "EA"), **item}
