@@ -1,0 +1,295 @@
+"""Order intake: a body arrives, is archived, parsed, checked, and becomes an order, a duplicate or a rejection.
+
+Archiving is its own transaction, first: whatever happens next (a bug, a crash, a lost race), the
+bytes the orchestrator sent are kept. Deciding is a second transaction that writes the events, their
+outbox rows, the read models and the message's outcome together; when it loses a race to another
+writer (the same document posted twice at once), it is retried from the start and then finds the
+order the other writer created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from lightsoff.domain.cross_references import PURCHASE_ORDER
+from lightsoff.domain.customer_order import CustomerOrder
+from lightsoff.domain.errors import ConcurrencyConflict
+from lightsoff.domain.events import (
+    Event,
+    ExceptionRaised,
+    OrderHeld,
+    OrderReceived,
+    OrderRejected,
+    OrderValidated,
+    PendingEvent,
+)
+from lightsoff.domain.exception_cases import CaseStatus, ExceptionCase
+from lightsoff.domain.messages import InboundMessage, MessageOutcome
+from lightsoff.domain.orders import Order
+from lightsoff.domain.problems import FieldProblem
+from lightsoff.domain.reference_data import ReferenceData
+from lightsoff.formats.canonical_json import ParsedOrder, parse_order
+from lightsoff.rules.findings import Finding
+from lightsoff.rules.references import check_references
+from lightsoff.services.identifiers import IdentifierService
+from lightsoff.services.ports import Clock, IdempotencyRecord, UnitOfWork, UnitOfWorkFactory
+from lightsoff.services.projections import project
+
+MAX_ATTEMPTS = 8
+ANONYMOUS = "anonymous"
+
+
+class ConflictKind(StrEnum):
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    ORDER_CHANGED = "order_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A body as it reached lightsoff, with what the transport said about it."""
+
+    body: bytes
+    content_type: str
+    channel: str = "api"
+    correlation_id: str | None = None
+    idempotency_key: str | None = None
+    client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    outcome: MessageOutcome
+    message_id: str
+    order: Order | None = None
+    exceptions: tuple[ExceptionCase, ...] = ()
+    problems: tuple[FieldProblem, ...] = ()
+    conflict: ConflictKind | None = None
+    conflict_reason: str | None = None
+
+    @property
+    def created(self) -> bool:
+        return self.outcome in (MessageOutcome.ACCEPTED, MessageOutcome.HELD)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class OrderIntake:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        reference_data: ReferenceData,
+        identifiers: IdentifierService,
+        clock: Clock,
+        new_id: Callable[[], str] = new_uuid,
+    ) -> None:
+        self._uow = uow
+        self._reference_data = reference_data
+        self._identifiers = identifiers
+        self._clock = clock
+        self._new_id = new_id
+
+    def submit(self, submission: Submission) -> IntakeResult:
+        message = self._archive(submission)
+        parsed = parse_order(submission.body)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with self._uow() as uow:
+                    result = self._handle(uow, message, parsed)
+                    uow.commit()
+                    return result
+            except ConcurrencyConflict:
+                if attempt == MAX_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _archive(self, submission: Submission) -> InboundMessage:
+        message = InboundMessage(
+            message_id=self._new_id(),
+            received_at=self._clock.now(),
+            channel=submission.channel,
+            content_type=submission.content_type,
+            body=submission.body,
+            sha256=hashlib.sha256(submission.body).hexdigest(),
+            correlation_id=submission.correlation_id,
+            idempotency_key=submission.idempotency_key,
+            client_id=submission.client_id,
+        )
+        with self._uow() as uow:
+            uow.messages.add(message)
+            uow.commit()
+        return message
+
+    def _handle(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder) -> IntakeResult:
+        key = message.idempotency_key
+        scope = message.client_id or ANONYMOUS
+        if key is not None:
+            record = uow.idempotency.get(scope, key)
+            if record is not None:
+                return self._replay(uow, message, record)
+        result = self._decide(uow, message, parsed)
+        if key is not None:
+            uow.idempotency.add(IdempotencyRecord(scope, key, message.sha256, message.message_id, self._clock.now()))
+        return result
+
+    def _decide(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder) -> IntakeResult:
+        if parsed.order is None:
+            return self._reject(uow, message, parsed)
+        customer_order = parsed.order
+        order_id = uow.cross_references.resolve(customer_order.partner, PURCHASE_ORDER, customer_order.po_number)
+        if order_id is None:
+            return self._receive(uow, message, customer_order)
+        order = uow.orders.get(order_id)
+        assert order is not None, f"cross-reference to {order_id}, which has no read model"
+        if order.content_hash == customer_order.content_hash():
+            return self._duplicate(uow, message, order)
+        return self._conflict(uow, message, order)
+
+    def _receive(self, uow: UnitOfWork, message: InboundMessage, customer_order: CustomerOrder) -> IntakeResult:
+        now = self._clock.now()
+        order_id = self._identifiers.next_order_id(uow.sequences, now.date())
+        check = check_references(customer_order, self._reference_data)
+        raised = [self._raise(uow, order_id, finding, now) for finding in check.findings]
+        exception_ids = tuple(event.exception_id for event in raised)
+        conclusion: Event = (
+            OrderHeld(order_id, exception_ids, check.resolved_skus)
+            if raised
+            else OrderValidated(order_id, check.resolved_skus)
+        )
+        received = OrderReceived(order_id, message.message_id, customer_order.content_hash(), customer_order)
+        recorded = uow.events.append(self._envelopes([received, *raised, conclusion], message, now))
+        projected = project(uow, recorded)
+        outcome = MessageOutcome.HELD if raised else MessageOutcome.ACCEPTED
+        uow.messages.record_outcome(
+            message.message_id,
+            outcome,
+            processed_at=now,
+            partner=customer_order.partner,
+            order_ids=[order_id],
+        )
+        return IntakeResult(
+            outcome,
+            message.message_id,
+            order=projected.orders[order_id],
+            exceptions=tuple(projected.exception_cases[exception_id] for exception_id in exception_ids),
+        )
+
+    def _raise(self, uow: UnitOfWork, order_id: str, finding: Finding, now: datetime) -> ExceptionRaised:
+        route = self._reference_data.route(finding.category)
+        return ExceptionRaised(
+            exception_id=self._identifiers.next_exception_id(uow.sequences, now.date()),
+            order_id=order_id,
+            line_no=finding.line_no,
+            category=finding.category,
+            severity=route.severity.value,
+            team=route.team,
+            message=finding.message,
+            actions=finding.actions,
+            due_at=now + route.handle_within,
+        )
+
+    def _reject(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder) -> IntakeResult:
+        now = self._clock.now()
+        rejected = OrderRejected(message.message_id, parsed.problems, parsed.partner, parsed.po_number)
+        uow.events.append(self._envelopes([rejected], message, now))
+        uow.messages.record_outcome(
+            message.message_id,
+            MessageOutcome.REJECTED,
+            processed_at=now,
+            partner=parsed.partner,
+            detail={"errors": [problem.to_data() for problem in parsed.problems]},
+        )
+        return IntakeResult(MessageOutcome.REJECTED, message.message_id, problems=parsed.problems)
+
+    def _duplicate(self, uow: UnitOfWork, message: InboundMessage, order: Order) -> IntakeResult:
+        uow.messages.record_outcome(
+            message.message_id,
+            MessageOutcome.DUPLICATE,
+            processed_at=self._clock.now(),
+            partner=order.customer_order.partner,
+            order_ids=[order.order_id],
+            detail={"duplicate_of": order.order_id},
+        )
+        return IntakeResult(
+            MessageOutcome.DUPLICATE, message.message_id, order=order, exceptions=_open_cases(uow, order)
+        )
+
+    def _conflict(self, uow: UnitOfWork, message: InboundMessage, order: Order) -> IntakeResult:
+        customer_order = order.customer_order
+        reason = (
+            f"Purchase order {customer_order.po_number!r} of partner {customer_order.partner} was already "
+            f"received as {order.order_id} with different content. Send changes to an order as a new "
+            "PO number, or contact the customer service team to amend it."
+        )
+        return self._record_conflict(uow, message, ConflictKind.ORDER_CHANGED, reason, [order.order_id])
+
+    def _record_conflict(
+        self, uow: UnitOfWork, message: InboundMessage, kind: ConflictKind, reason: str, order_ids: list[str]
+    ) -> IntakeResult:
+        uow.messages.record_outcome(
+            message.message_id,
+            MessageOutcome.CONFLICT,
+            processed_at=self._clock.now(),
+            order_ids=order_ids,
+            detail={"conflict": kind.value, "reason": reason},
+        )
+        return IntakeResult(MessageOutcome.CONFLICT, message.message_id, conflict=kind, conflict_reason=reason)
+
+    def _replay(self, uow: UnitOfWork, message: InboundMessage, record: IdempotencyRecord) -> IntakeResult:
+        """The answer to a request already handled under the same Idempotency-Key, with no new event."""
+        if record.fingerprint != message.sha256:
+            reason = (
+                f"Idempotency-Key {record.key!r} was already used with a different body (message "
+                f"{record.message_id}). Resend that body unchanged to get its result, or use a new key."
+            )
+            return self._record_conflict(uow, message, ConflictKind.IDEMPOTENCY_KEY_REUSED, reason, [])
+        original = uow.messages.get(record.message_id)
+        assert original is not None, f"idempotency record for message {record.message_id}, which is not archived"
+        if original.outcome is MessageOutcome.REJECTED:
+            problems = tuple(FieldProblem.from_data(error) for error in original.detail["errors"])
+            uow.messages.record_outcome(
+                message.message_id,
+                MessageOutcome.REJECTED,
+                processed_at=self._clock.now(),
+                partner=original.partner,
+                detail={"errors": original.detail["errors"], "replay_of": original.message_id},
+            )
+            return IntakeResult(MessageOutcome.REJECTED, message.message_id, problems=problems)
+        if original.outcome is MessageOutcome.CONFLICT:
+            kind = ConflictKind(original.detail["conflict"])
+            return self._record_conflict(uow, message, kind, original.detail["reason"], list(original.order_ids))
+        order = uow.orders.get(original.order_ids[0])
+        assert order is not None, f"message {original.message_id} became {original.order_ids[0]}, which is gone"
+        return self._duplicate(uow, message, order)
+
+    def _envelopes(self, events: Iterable[Event], message: InboundMessage, now: datetime) -> list[PendingEvent]:
+        """Events caused by one inbound message, numbered within their streams (new streams start at 1)."""
+        versions: dict[str, int] = {}
+        pending = []
+        for event in events:
+            version = versions[event.stream_id] = versions.get(event.stream_id, 0) + 1
+            pending.append(
+                PendingEvent(
+                    event_id=self._new_id(),
+                    event=event,
+                    stream_version=version,
+                    occurred_at=now,
+                    correlation_id=message.correlation_id,
+                    causation_id=message.message_id,
+                )
+            )
+        return pending
+
+
+def _open_cases(uow: UnitOfWork, order: Order) -> tuple[ExceptionCase, ...]:
+    return tuple(
+        case
+        for case in uow.exception_cases.for_order(order.order_id)
+        if case.status in (CaseStatus.OPEN, CaseStatus.ACKNOWLEDGED)
+    )

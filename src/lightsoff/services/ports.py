@@ -1,0 +1,167 @@
+"""The ports the core owns: small Protocols that the store (and ``lightsoff.testing``) implement.
+
+A unit of work is one transaction: everything written through its repositories commits together
+or not at all, which is how events, their outbox rows and the read models stay consistent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from lightsoff.domain.cross_references import CrossReference
+from lightsoff.domain.events import PendingEvent, RecordedEvent
+from lightsoff.domain.exception_cases import ExceptionCase
+from lightsoff.domain.messages import InboundMessage, MessageOutcome
+from lightsoff.domain.orders import Order, OrderStatus
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """An Idempotency-Key already used: which body it came with and which message that was."""
+
+    scope: str
+    key: str
+    fingerprint: str
+    message_id: str
+    created_at: datetime
+
+
+class MessageArchive(Protocol):
+    def add(self, message: InboundMessage) -> None: ...
+
+    def get(self, message_id: str) -> InboundMessage | None: ...
+
+    def record_outcome(
+        self,
+        message_id: str,
+        outcome: MessageOutcome,
+        *,
+        processed_at: datetime,
+        partner: str | None = None,
+        order_ids: Sequence[str] = (),
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...
+
+
+class EventLog(Protocol):
+    def append(self, events: Sequence[PendingEvent]) -> list[RecordedEvent]:
+        """Append in order, with an outbox row per event; ConcurrencyConflict if a stream version is taken."""
+        ...
+
+    def read_stream(self, stream_id: str) -> list[RecordedEvent]: ...
+
+    def read_all(self, after: int = 0, limit: int = 100, names: Sequence[str] = ()) -> list[RecordedEvent]: ...
+
+    def last_position(self) -> int:
+        """The position of the newest event, 0 for an empty log."""
+        ...
+
+
+class OrderViews(Protocol):
+    """The order read model: the latest snapshot of each order, rebuilt by replay."""
+
+    def get(self, order_id: str) -> Order | None: ...
+
+    def add(self, order: Order) -> None: ...
+
+    def update(self, order: Order) -> None: ...
+
+    def find(
+        self,
+        *,
+        partner: str | None = None,
+        po_number: str | None = None,
+        status: OrderStatus | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Order]: ...
+
+    def clear(self) -> None: ...
+
+
+class CrossReferences(Protocol):
+    def add(self, reference: CrossReference) -> None:
+        """Record a reference; ConcurrencyConflict when (system, kind, external id) is already taken."""
+        ...
+
+    def resolve(self, system: str, kind: str, external_id: str) -> str | None: ...
+
+    def for_canonical(self, canonical_id: str) -> list[CrossReference]: ...
+
+    def clear(self) -> None: ...
+
+
+class ExceptionCaseViews(Protocol):
+    def get(self, exception_id: str) -> ExceptionCase | None: ...
+
+    def add(self, case: ExceptionCase) -> None: ...
+
+    def for_order(self, order_id: str) -> list[ExceptionCase]: ...
+
+    def clear(self) -> None: ...
+
+
+class IdempotencyRecords(Protocol):
+    def get(self, scope: str, key: str) -> IdempotencyRecord | None: ...
+
+    def add(self, record: IdempotencyRecord) -> None:
+        """ConcurrencyConflict when the key is already taken in its scope."""
+        ...
+
+
+class Sequences(Protocol):
+    def next_value(self, name: str) -> int:
+        """The next number of sequence ``name`` (1 first); never the same number twice."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def messages(self) -> MessageArchive: ...
+
+    @property
+    def events(self) -> EventLog: ...
+
+    @property
+    def orders(self) -> OrderViews: ...
+
+    @property
+    def cross_references(self) -> CrossReferences: ...
+
+    @property
+    def exception_cases(self) -> ExceptionCaseViews: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRecords: ...
+
+    @property
+    def sequences(self) -> Sequences: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = True) -> UnitOfWork:
+        """A new unit of work; ``write=False`` promises no writes, so readers need not queue behind writers."""
+        ...

@@ -1,0 +1,75 @@
+"""Reading what lightsoff knows: orders with their cases and references, events, archived messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lightsoff.domain.cross_references import CrossReference
+from lightsoff.domain.errors import NotFound
+from lightsoff.domain.events import RecordedEvent
+from lightsoff.domain.exception_cases import ExceptionCase
+from lightsoff.domain.messages import InboundMessage
+from lightsoff.domain.orders import Order, OrderStatus
+from lightsoff.services.ports import UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDetail:
+    order: Order
+    exceptions: tuple[ExceptionCase, ...]
+    cross_references: tuple[CrossReference, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    events: tuple[RecordedEvent, ...]
+    next_after: int
+    """The cursor for the next page: the last position returned, or the one asked for when none was."""
+
+
+class Queries:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    def order(self, order_id: str) -> OrderDetail:
+        with self._uow(write=False) as uow:
+            order = uow.orders.get(order_id)
+            if order is None:
+                raise NotFound("order", order_id)
+            return OrderDetail(
+                order=order,
+                exceptions=tuple(uow.exception_cases.for_order(order_id)),
+                cross_references=tuple(uow.cross_references.for_canonical(order_id)),
+            )
+
+    def find_orders(
+        self,
+        *,
+        partner: str | None = None,
+        po_number: str | None = None,
+        status: OrderStatus | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Order]:
+        with self._uow(write=False) as uow:
+            return uow.orders.find(partner=partner, po_number=po_number, status=status, after=after, limit=limit)
+
+    def order_events(self, order_id: str) -> list[RecordedEvent]:
+        with self._uow(write=False) as uow:
+            events = uow.events.read_stream(order_id)
+            if not events and uow.orders.get(order_id) is None:
+                raise NotFound("order", order_id)
+            return events
+
+    def event_feed(self, *, after: int = 0, limit: int = 100, names: Sequence[str] = ()) -> EventPage:
+        with self._uow(write=False) as uow:
+            events = uow.events.read_all(after=after, limit=limit, names=names)
+        return EventPage(tuple(events), events[-1].position if events else after)
+
+    def message(self, message_id: str) -> InboundMessage:
+        with self._uow(write=False) as uow:
+            message = uow.messages.get(message_id)
+        if message is None:
+            raise NotFound("message", message_id)
+        return message

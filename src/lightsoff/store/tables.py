@@ -1,0 +1,165 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations must produce exactly this (a test checks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: lightsoff stores timezone-aware times only")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Json: Any = JSON().with_variant(JSONB(), "postgresql")
+Position: Any = BigInteger().with_variant(Integer(), "sqlite")
+"""SQLite only autoincrements an ``INTEGER PRIMARY KEY``."""
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("message_id", String(36), primary_key=True),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("correlation_id", String(128)),
+    Column("idempotency_key", String(255)),
+    Column("client_id", String(64)),
+    Column("partner", String(35)),
+    Column("outcome", String(16), nullable=False),
+    Column("order_ids", Json, nullable=False),
+    Column("detail", Json, nullable=False),
+    Column("processed_at", UtcDateTime),
+    Index("ix_messages_received_at", "received_at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("stream_id", String(64), nullable=False),
+    Column("stream_version", Integer, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("data", Json, nullable=False),
+    Column("correlation_id", String(128)),
+    Column("causation_id", String(64)),
+    UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
+    Index("ix_events_name_position", "name", "position"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("outbox_id", Position, primary_key=True, autoincrement=True),
+    Column("event_position", BigInteger, ForeignKey("events.position"), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("dispatched_at", UtcDateTime),
+    Index("ix_outbox_pending", "dispatched_at", "outbox_id"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(32), primary_key=True),
+    Column("partner", String(35), nullable=False),
+    Column("po_number", String(35), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("data", Json, nullable=False),
+    Index("ix_orders_partner_po_number", "partner", "po_number"),
+    Index("ix_orders_status", "status"),
+)
+
+cross_references = Table(
+    "cross_references",
+    metadata,
+    Column("system", String(64), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("external_id", String(64), primary_key=True),
+    Column("canonical_id", String(32), nullable=False),
+    Index("ix_cross_references_canonical_id", "canonical_id"),
+)
+
+exception_cases = Table(
+    "exception_cases",
+    metadata,
+    Column("exception_id", String(32), primary_key=True),
+    Column("order_id", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("team", String(64), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("data", Json, nullable=False),
+    Index("ix_exception_cases_order_id", "order_id"),
+    Index("ix_exception_cases_status_due_at", "status", "due_at"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(80), nullable=False),
+    Column("message_id", String(36), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+sequences = Table(
+    "sequences",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+PROJECTION_TABLES = (orders, cross_references, exception_cases)
+"""Read models rebuilt from the event log by ``lightsoff replay``."""

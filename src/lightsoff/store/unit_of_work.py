@@ -1,0 +1,93 @@
+"""The SQL unit of work: one connection, one transaction, every repository on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, RootTransaction
+from sqlalchemy.exc import OperationalError
+
+from lightsoff.domain.errors import Unavailable
+from lightsoff.store.engine import Database
+from lightsoff.store.repositories import (
+    SqlCrossReferences,
+    SqlEventLog,
+    SqlExceptionCaseViews,
+    SqlIdempotencyRecords,
+    SqlMessageArchive,
+    SqlOrderViews,
+    SqlSequences,
+)
+
+WRITE_LOCK_TIMEOUT_S = 30.0
+
+
+class SqlUnitOfWork:
+    messages: SqlMessageArchive
+    events: SqlEventLog
+    orders: SqlOrderViews
+    cross_references: SqlCrossReferences
+    exception_cases: SqlExceptionCaseViews
+    idempotency: SqlIdempotencyRecords
+    sequences: SqlSequences
+
+    def __init__(self, database: Database, *, write: bool = True) -> None:
+        self._database = database
+        self._write = write
+        self._locked = False
+        self._connection: Connection | None = None
+        self._transaction: RootTransaction | None = None
+
+    def __enter__(self) -> Self:
+        lock = self._database.write_lock
+        if self._write and lock is not None:
+            if not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
+                raise Unavailable(f"no write slot on the database within {WRITE_LOCK_TIMEOUT_S:.0f} s")
+            self._locked = True
+        try:
+            connection = self._database.engine.connect().execution_options(lightsoff_write=self._write)
+            self._connection = connection
+            self._transaction = connection.begin()
+        except OperationalError as exc:
+            self._release()
+            raise Unavailable(f"the database is unavailable: {exc.orig}") from exc
+        self.messages = SqlMessageArchive(connection)
+        self.events = SqlEventLog(connection)
+        self.orders = SqlOrderViews(connection)
+        self.cross_references = SqlCrossReferences(connection)
+        self.exception_cases = SqlExceptionCaseViews(connection)
+        self.idempotency = SqlIdempotencyRecords(connection)
+        self.sequences = SqlSequences(connection)
+        return self
+
+    def commit(self) -> None:
+        assert self._transaction is not None, "commit outside the unit of work"
+        self._transaction.commit()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
+            if self._connection is not None:
+                self._connection.close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._locked and self._database.write_lock is not None:
+            self._database.write_lock.release()
+            self._locked = False
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._database, write=write)

@@ -1,0 +1,274 @@
+"""In-memory implementations of the ports and a fake clock: for fast tests, ours and our users'.
+
+``InMemoryUnitOfWorkFactory`` behaves like the SQL store where it matters to callers: one writer at a
+time, a rollback undoes everything since the unit of work began, and unique keys (stream versions,
+cross-references, idempotency keys) raise ``ConcurrencyConflict``. The contract tests in
+``tests/contract`` run the same cases against it and against SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+
+from lightsoff.domain.cross_references import CrossReference
+from lightsoff.domain.errors import ConcurrencyConflict
+from lightsoff.domain.events import PendingEvent, RecordedEvent
+from lightsoff.domain.exception_cases import ExceptionCase
+from lightsoff.domain.messages import InboundMessage, MessageOutcome
+from lightsoff.domain.orders import Order, OrderStatus
+from lightsoff.services.ports import IdempotencyRecord
+
+
+class FakeClock:
+    """A clock that stands still until told to move."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+@dataclass
+class _State:
+    messages: dict[str, InboundMessage] = field(default_factory=dict)
+    events: list[RecordedEvent] = field(default_factory=list)
+    stream_versions: set[tuple[str, int]] = field(default_factory=set)
+    outbox: list[int] = field(default_factory=list)
+    orders: dict[str, Order] = field(default_factory=dict)
+    cross_references: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    exception_cases: dict[str, ExceptionCase] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    sequences: dict[str, int] = field(default_factory=dict)
+
+    def copy(self) -> _State:
+        return _State(**{name: value.copy() for name, value in vars(self).items()})
+
+
+class InMemoryStore:
+    """The data all in-memory units of work share; ``lock`` makes them one writer at a time."""
+
+    def __init__(self) -> None:
+        self.state = _State()
+        self.lock = threading.RLock()
+
+
+class InMemoryMessageArchive:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def add(self, message: InboundMessage) -> None:
+        self._state.messages[message.message_id] = message
+
+    def get(self, message_id: str) -> InboundMessage | None:
+        return self._state.messages.get(message_id)
+
+    def record_outcome(
+        self,
+        message_id: str,
+        outcome: MessageOutcome,
+        *,
+        processed_at: datetime,
+        partner: str | None = None,
+        order_ids: Sequence[str] = (),
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self._state.messages[message_id] = replace(
+            self._state.messages[message_id],
+            outcome=outcome,
+            processed_at=processed_at,
+            partner=partner,
+            order_ids=tuple(order_ids),
+            detail=detail or {},
+        )
+
+
+class InMemoryEventLog:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def append(self, events: Sequence[PendingEvent]) -> list[RecordedEvent]:
+        keys = [(pending.stream_id, pending.stream_version) for pending in events]
+        if len(set(keys)) != len(keys) or self._state.stream_versions.intersection(keys):
+            raise ConcurrencyConflict("another writer appended to the stream first")
+        recorded = []
+        for pending in events:
+            position = len(self._state.events) + 1
+            event = RecordedEvent(
+                position=position,
+                event_id=pending.event_id,
+                stream_id=pending.stream_id,
+                stream_version=pending.stream_version,
+                name=pending.event.name,
+                version=pending.event.version,
+                occurred_at=pending.occurred_at,
+                data=pending.event.to_data(),
+                correlation_id=pending.correlation_id,
+                causation_id=pending.causation_id,
+            )
+            self._state.events.append(event)
+            self._state.outbox.append(position)
+            recorded.append(event)
+        self._state.stream_versions.update(keys)
+        return recorded
+
+    def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        return sorted(
+            (event for event in self._state.events if event.stream_id == stream_id),
+            key=lambda event: event.stream_version,
+        )
+
+    def read_all(self, after: int = 0, limit: int = 100, names: Sequence[str] = ()) -> list[RecordedEvent]:
+        selected = (e for e in self._state.events[after:] if not names or e.name in names)
+        return [event for _, event in zip(range(limit), selected, strict=False)]
+
+    def last_position(self) -> int:
+        return len(self._state.events)
+
+
+class InMemoryOrderViews:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def get(self, order_id: str) -> Order | None:
+        return self._state.orders.get(order_id)
+
+    def add(self, order: Order) -> None:
+        assert order.order_id not in self._state.orders, f"order {order.order_id} added twice"
+        self._state.orders[order.order_id] = order
+
+    def update(self, order: Order) -> None:
+        self._state.orders[order.order_id] = order
+
+    def find(
+        self,
+        *,
+        partner: str | None = None,
+        po_number: str | None = None,
+        status: OrderStatus | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Order]:
+        found = [
+            order
+            for order_id, order in sorted(self._state.orders.items())
+            if (partner is None or order.customer_order.partner == partner)
+            and (po_number is None or order.customer_order.po_number == po_number)
+            and (status is None or order.status == status)
+            and (after is None or order_id > after)
+        ]
+        return found[:limit]
+
+    def clear(self) -> None:
+        self._state.orders.clear()
+
+
+class InMemoryCrossReferences:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def add(self, reference: CrossReference) -> None:
+        key = (reference.system, reference.kind, reference.external_id)
+        if key in self._state.cross_references:
+            raise ConcurrencyConflict(f"{' '.join(key)} is already cross-referenced")
+        self._state.cross_references[key] = reference.canonical_id
+
+    def resolve(self, system: str, kind: str, external_id: str) -> str | None:
+        return self._state.cross_references.get((system, kind, external_id))
+
+    def for_canonical(self, canonical_id: str) -> list[CrossReference]:
+        return [
+            CrossReference(system, kind, external_id, canonical)
+            for (system, kind, external_id), canonical in sorted(self._state.cross_references.items())
+            if canonical == canonical_id
+        ]
+
+    def clear(self) -> None:
+        self._state.cross_references.clear()
+
+
+class InMemoryExceptionCaseViews:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def get(self, exception_id: str) -> ExceptionCase | None:
+        return self._state.exception_cases.get(exception_id)
+
+    def add(self, case: ExceptionCase) -> None:
+        self._state.exception_cases[case.exception_id] = case
+
+    def for_order(self, order_id: str) -> list[ExceptionCase]:
+        return [case for _, case in sorted(self._state.exception_cases.items()) if case.order_id == order_id]
+
+    def clear(self) -> None:
+        self._state.exception_cases.clear()
+
+
+class InMemoryIdempotencyRecords:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def get(self, scope: str, key: str) -> IdempotencyRecord | None:
+        return self._state.idempotency.get((scope, key))
+
+    def add(self, record: IdempotencyRecord) -> None:
+        if (record.scope, record.key) in self._state.idempotency:
+            raise ConcurrencyConflict(f"Idempotency-Key {record.key!r} was taken meanwhile")
+        self._state.idempotency[(record.scope, record.key)] = record
+
+
+class InMemorySequences:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def next_value(self, name: str) -> int:
+        value = self._state.sequences[name] = self._state.sequences.get(name, 0) + 1
+        return value
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self._snapshot: _State | None = None
+
+    def __enter__(self) -> Self:
+        self._store.lock.acquire()
+        self._snapshot = self._store.state.copy()
+        state = self._store.state
+        self.messages = InMemoryMessageArchive(state)
+        self.events = InMemoryEventLog(state)
+        self.orders = InMemoryOrderViews(state)
+        self.cross_references = InMemoryCrossReferences(state)
+        self.exception_cases = InMemoryExceptionCaseViews(state)
+        self.idempotency = InMemoryIdempotencyRecords(state)
+        self.sequences = InMemorySequences(state)
+        return self
+
+    def commit(self) -> None:
+        self._snapshot = None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._snapshot is not None:
+            self._store.state = self._snapshot
+        self._store.lock.release()
+
+
+class InMemoryUnitOfWorkFactory:
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.store = store or InMemoryStore()
+
+    def __call__(self, *, write: bool = True) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store)
