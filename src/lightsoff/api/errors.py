@@ -1,0 +1,63 @@
+"""Mapping errors to problem+json: the only place that knows which error is which HTTP status."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from lightsoff.api.problems import problem_response
+from lightsoff.domain.errors import NotFound, Unavailable
+from lightsoff.formats.canonical_json import json_path
+
+_log = structlog.get_logger("lightsoff.api")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
+    app.add_exception_handler(Unavailable, _unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _internal_error)
+
+
+def _not_found(request: Request, exc: NotFound) -> Response:
+    return problem_response("not-found", f"{exc.kind.capitalize()} {exc.identifier} does not exist.")
+
+
+def _unavailable(request: Request, exc: Unavailable) -> Response:
+    return problem_response("service-unavailable", str(exc), headers={"Retry-After": "5"})
+
+
+def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    errors = [
+        {
+            "path": json_path([str(error["loc"][0]), *error["loc"][1:]]).removeprefix("$."),
+            "code": error["type"],
+            "message": error["msg"],
+        }
+        for error in exc.errors()
+    ]
+    return problem_response("invalid-request", "Some parameters are not valid: see errors.", errors=errors)
+
+
+def _http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 404:
+        return problem_response("not-found", f"There is no resource at {request.url.path}.")
+    if exc.status_code == 405:
+        return problem_response("method-not-allowed", f"{request.method} is not allowed on {request.url.path}.")
+    return (
+        problem_response("internal-error", str(exc.detail))
+        if exc.status_code >= 500
+        else Response(status_code=exc.status_code, headers=exc.headers)
+    )
+
+
+def _internal_error(request: Request, exc: Exception) -> Response:
+    _log.exception("unhandled error", path=request.url.path)
+    return problem_response(
+        "internal-error",
+        "lightsoff failed to handle the request; quote the correlation id to find it in the logs.",
+        correlation_id=request.state.correlation_id,
+    )

@@ -1,0 +1,97 @@
+"""RFC 9457 problem details: every error the API returns, with a stable ``type`` per kind of problem.
+
+A type is the URI reference ``/problems/<slug>``; ``GET /problems/<slug>`` describes it, so a
+consumer can branch on ``type`` and a person can look it up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from fastapi import Response
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemType:
+    slug: str
+    title: str
+    status: int
+    description: str
+
+    @property
+    def uri(self) -> str:
+        return f"/problems/{self.slug}"
+
+
+PROBLEM_TYPES = {
+    problem.slug: problem
+    for problem in (
+        ProblemType(
+            "invalid-order",
+            "The order is not valid",
+            422,
+            "The body could not become an order. `errors` lists every problem, each with the JSON path, a "
+            "stable code and a message; fix them all and send the order again. The body is archived "
+            "under `message_id` and an order.rejected event records the rejection.",
+        ),
+        ProblemType(
+            "idempotency-key-reused",
+            "The Idempotency-Key was used for a different request",
+            409,
+            "An Idempotency-Key identifies one request. Resend the original body unchanged to get its "
+            "result again, or use a new key for a new request.",
+        ),
+        ProblemType(
+            "order-conflict",
+            "The purchase order was already received with different content",
+            409,
+            "A partner's PO number identifies one order. The same PO number came again with other "
+            "content; lightsoff kept the first order and archived this message.",
+        ),
+        ProblemType(
+            "invalid-request",
+            "The request's parameters are not valid",
+            422,
+            "A query parameter, path parameter or header is missing or malformed; `errors` says which.",
+        ),
+        ProblemType("not-found", "Not found", 404, "No such resource, or not one you may see."),
+        ProblemType("method-not-allowed", "Method not allowed", 405, "The resource exists but not with this method."),
+        ProblemType(
+            "payload-too-large",
+            "The body is too large",
+            413,
+            "The body exceeds the limit of this route; split the document or use the route for large documents.",
+        ),
+        ProblemType(
+            "service-unavailable",
+            "lightsoff cannot handle the request right now",
+            503,
+            "A part lightsoff depends on (the database) is down or busy. Nothing was changed; retry after "
+            "the time in Retry-After.",
+        ),
+        ProblemType(
+            "internal-error",
+            "Internal error",
+            500,
+            "lightsoff failed unexpectedly. The correlation id identifies the request in the logs; a retry "
+            "is safe, since intake is idempotent.",
+        ),
+    )
+}
+
+
+def problem_response(
+    slug: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response:
+    problem = PROBLEM_TYPES[slug]
+    body = {"type": problem.uri, "title": problem.title, "status": problem.status, "detail": detail}
+    body.update({key: value for key, value in extensions.items() if value is not None})
+    return Response(orjson.dumps(body), status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)

@@ -1,0 +1,308 @@
+"""What the API returns, as pydantic models (``…Read``); they are the documented contract in OpenAPI.
+
+The request body of ``POST /v1/orders`` is ``OrderCreate``, defined with the canonical JSON format
+(``lightsoff.formats.canonical_json``) because it is that format.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from lightsoff.domain.cross_references import CrossReference
+from lightsoff.domain.customer_order import Address, ShipTo
+from lightsoff.domain.events import RecordedEvent
+from lightsoff.domain.exception_cases import ExceptionCase
+from lightsoff.domain.messages import InboundMessage
+from lightsoff.domain.orders import Order
+from lightsoff.services.queries import OrderDetail
+
+
+class AddressRead(BaseModel):
+    lines: list[str]
+    city: str | None
+    postal_code: str | None
+    region: str | None
+    country: str | None
+
+    @classmethod
+    def of(cls, address: Address | None) -> AddressRead | None:
+        if address is None:
+            return None
+        return cls(
+            lines=list(address.lines),
+            city=address.city,
+            postal_code=address.postal_code,
+            region=address.region,
+            country=address.country,
+        )
+
+
+class ShipToRead(BaseModel):
+    code: str
+    name: str | None
+    address: AddressRead | None
+
+    @classmethod
+    def of(cls, ship_to: ShipTo) -> ShipToRead:
+        return cls(code=ship_to.code, name=ship_to.name, address=AddressRead.of(ship_to.address))
+
+
+class ExceptionCaseRead(BaseModel):
+    exception_id: str
+    order_id: str
+    line_no: int | None
+    category: str = Field(description="what kind of problem; decides the owning team")
+    severity: str
+    team: str = Field(description="the team that owns the case")
+    message: str = Field(description="what is wrong, why it matters, what the options are")
+    actions: list[str] = Field(description="the resolution actions this case allows")
+    status: str
+    due_at: datetime
+    raised_at: datetime
+
+    @classmethod
+    def of(cls, case: ExceptionCase) -> ExceptionCaseRead:
+        return cls(
+            exception_id=case.exception_id,
+            order_id=case.order_id,
+            line_no=case.line_no,
+            category=case.category,
+            severity=case.severity.value,
+            team=case.team,
+            message=case.message,
+            actions=list(case.actions),
+            status=case.status.value,
+            due_at=case.due_at,
+            raised_at=case.raised_at,
+        )
+
+
+class CorrectionRead(BaseModel):
+    """What a rule changed on the order (none yet: the auto-correcting rules come with partner policies)."""
+
+    field: str
+    before: Any
+    after: Any
+    rule: str
+    reason: str
+
+
+class IntakeResponse(BaseModel):
+    order_id: str = Field(description="the canonical order id")
+    status: str = Field(description="validated, or held when an exception case waits for people")
+    corrections: list[CorrectionRead]
+    exceptions: list[ExceptionCaseRead] = Field(description="the open cases holding the order")
+    message_id: str = Field(description="the archived message this request became")
+
+
+class OrderedItemRead(BaseModel):
+    sku: str | None
+    customer_sku: str | None
+    gtin: str | None
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+Quantity = Annotated[Decimal, PlainSerializer(_number, return_type=int | float, when_used="json")]
+"""A quantity as a JSON number (kept exact as a Decimal inside lightsoff)."""
+
+
+class OrderLineRead(BaseModel):
+    line_no: int
+    sku: str | None = Field(description="our SKU, once resolved; null while the item is unknown")
+    ordered_as: OrderedItemRead = Field(description="the item codes as the partner sent them")
+    quantity: Quantity
+    uom: str
+
+
+class CrossReferenceRead(BaseModel):
+    system: str
+    kind: str
+    external_id: str
+
+    @classmethod
+    def of(cls, reference: CrossReference) -> CrossReferenceRead:
+        return cls(system=reference.system, kind=reference.kind, external_id=reference.external_id)
+
+
+class OrderSummaryRead(BaseModel):
+    order_id: str
+    status: str
+    partner: str
+    po_number: str
+    requested_ship_date: date
+    received_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, order: Order) -> OrderSummaryRead:
+        return cls(
+            order_id=order.order_id,
+            status=order.status.value,
+            partner=order.customer_order.partner,
+            po_number=order.customer_order.po_number,
+            requested_ship_date=order.customer_order.requested_ship_date,
+            received_at=order.received_at,
+            updated_at=order.updated_at,
+        )
+
+
+class OrderRead(OrderSummaryRead):
+    version: int = Field(description="the number of events in the order's stream")
+    order_date: date
+    ship_to: ShipToRead
+    notes: str | None
+    lines: list[OrderLineRead]
+    cross_references: list[CrossReferenceRead] = Field(description="other systems' ids for this order")
+    exceptions: list[ExceptionCaseRead]
+    message_ids: list[str] = Field(description="the archived messages the order came from")
+
+    @classmethod
+    def of_detail(cls, detail: OrderDetail) -> OrderRead:
+        order, customer_order = detail.order, detail.order.customer_order
+        return cls(
+            **OrderSummaryRead.of(order).model_dump(),
+            version=order.version,
+            order_date=customer_order.order_date,
+            ship_to=ShipToRead.of(customer_order.ship_to),
+            notes=customer_order.notes,
+            lines=[
+                OrderLineRead(
+                    line_no=line.line_no,
+                    sku=order.resolved_skus.get(line.line_no),
+                    ordered_as=OrderedItemRead(sku=line.sku, customer_sku=line.customer_sku, gtin=line.gtin),
+                    quantity=line.quantity,
+                    uom=line.uom,
+                )
+                for line in customer_order.lines
+            ],
+            cross_references=[CrossReferenceRead.of(reference) for reference in detail.cross_references],
+            exceptions=[ExceptionCaseRead.of(case) for case in detail.exceptions],
+            message_ids=list(order.message_ids),
+        )
+
+
+class OrderList(BaseModel):
+    items: list[OrderSummaryRead]
+    next_after: str | None = Field(description="pass as `after` for the next page; null on the last page")
+
+
+class EventRead(BaseModel):
+    """A CloudEvents 1.0 event (JSON format), with its place in the log as extension attributes."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    specversion: str = "1.0"
+    id: str
+    source: str
+    type: str = Field(description="lightsoff.<name>.v<version>, e.g. lightsoff.order.received.v1")
+    subject: str = Field(description="the canonical id the event is about")
+    time: datetime
+    datacontenttype: str = "application/json"
+    data: dict[str, Any]
+    correlationid: str | None = Field(description="the correlation id of the request that caused it")
+    causationid: str | None = Field(description="the message or event that caused it")
+    position: int = Field(description="the event's position in the global log")
+    streamversion: int = Field(description="the event's number within its subject's stream")
+
+    @classmethod
+    def of(cls, event: RecordedEvent, source: str) -> EventRead:
+        return cls(
+            id=event.event_id,
+            source=source,
+            type=event.type,
+            subject=event.stream_id,
+            time=event.occurred_at,
+            data=event.data,
+            correlationid=event.correlation_id,
+            causationid=event.causation_id,
+            position=event.position,
+            streamversion=event.stream_version,
+        )
+
+
+class EventList(BaseModel):
+    items: list[EventRead]
+
+
+class EventPageRead(BaseModel):
+    items: list[EventRead]
+    next_after: int = Field(description="pass as `after` to get the events that follow")
+
+
+class MessageRead(BaseModel):
+    message_id: str
+    received_at: datetime
+    channel: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    correlation_id: str | None
+    idempotency_key: str | None
+    client_id: str | None
+    partner: str | None
+    outcome: str = Field(description="pending, accepted, held, duplicate, rejected or conflict")
+    order_ids: list[str]
+    detail: dict[str, Any] = Field(description="the errors of a rejection, the order a duplicate repeats…")
+    processed_at: datetime | None
+    raw_url: str = Field(description="the body exactly as received")
+
+    @classmethod
+    def of(cls, message: InboundMessage) -> MessageRead:
+        return cls(
+            message_id=message.message_id,
+            received_at=message.received_at,
+            channel=message.channel,
+            content_type=message.content_type,
+            size_bytes=len(message.body),
+            sha256=message.sha256,
+            correlation_id=message.correlation_id,
+            idempotency_key=message.idempotency_key,
+            client_id=message.client_id,
+            partner=message.partner,
+            outcome=message.outcome.value,
+            order_ids=list(message.order_ids),
+            detail=message.detail,
+            processed_at=message.processed_at,
+            raw_url=f"/v1/messages/{message.message_id}/raw",
+        )
+
+
+class ProblemRead(BaseModel):
+    """RFC 9457 problem details; extension members (errors, message_id…) depend on the type."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class FieldErrorRead(BaseModel):
+    path: str = Field(description="JSONPath into the body as sent, e.g. $.lines[2].quantity")
+    code: str = Field(description="stable, for programs: required, invalid_date, unknown_field…")
+    message: str = Field(description="for a person: what is wrong and how to fix it")
+
+
+class InvalidOrderRead(ProblemRead):
+    errors: list[FieldErrorRead]
+    message_id: str
+
+
+class HealthRead(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)
+
+
+class ProblemTypeRead(BaseModel):
+    type: str
+    title: str
+    status: int
+    description: str

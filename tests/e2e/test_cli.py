@@ -1,0 +1,178 @@
+"""The command line, as a user runs it: real processes, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+
+from tests.conftest import PostgresServer
+from tests.factories import line, order_json
+
+LIGHTSOFF = [sys.executable, "-m", "lightsoff.cli"]
+
+
+def run(*args: str, env: dict[str, str], check: bool = False) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([*LIGHTSOFF, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"lightsoff {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("LIGHTSOFF_")}
+    return clean | {"LIGHTSOFF_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+
+
+def test_db_upgrade_creates_then_keeps_the_schema(env: dict[str, str], tmp_path: Path) -> None:
+    first = run("db", "upgrade", env=env, check=True)
+    assert "migrated from empty to 0001" in first.stdout
+    assert (tmp_path / "data" / "lightsoff.db").exists()
+    assert "up to date at 0001" in run("db", "upgrade", env=env, check=True).stdout
+
+
+def test_db_upgrade_on_postgresql(env: dict[str, str], postgres_server: PostgresServer) -> None:
+    url = postgres_server.create(migrated=False)
+    try:
+        result = run("db", "upgrade", env=env | {"LIGHTSOFF_DATABASE_URL": url}, check=True)
+        assert "migrated from empty to 0001" in result.stdout
+    finally:
+        postgres_server.drop(url)
+
+
+def test_submit_then_replay(env: dict[str, str], tmp_path: Path) -> None:
+    run("db", "upgrade", env=env, check=True)
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(order_json(po_number="CLI-1", lines=[line(1, sku="WID-100"), line(2, sku="NOPE")])))
+    bad.write_text('{"partner": "ACME"}')
+    submitted = run("orders", "submit", str(good), env=env, check=True)
+    summary = json.loads(submitted.stdout)
+    assert (summary["outcome"], summary["status"]) == ("held", "held")
+    assert summary["order_id"].startswith("SO-")
+    rejected = run("orders", "submit", str(bad), env=env)
+    assert rejected.returncode == 1
+    assert {error["path"] for error in json.loads(rejected.stdout)["errors"]} >= {"$.po_number", "$.lines"}
+    replayed = run("replay", env=env, check=True)
+    assert "replayed 4 events: 1 orders, 1 exception cases rebuilt" in replayed.stdout
+
+
+def test_config_check_lists_every_problem_then_one_error_line(env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "config"
+    (folder / "partners").mkdir(parents=True)
+    (folder / "partners" / "X.yaml").write_text("code: Y\nname: ''\n")
+    (folder / "products.yaml").write_text("products:\n  - sku: A\n")
+    result = run("config", "check", str(folder), env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert f"{folder}/partners/X.yaml:2: name: String should have at least 1 character" in lines
+    assert any(line.startswith(f"{folder}/products.yaml:2: products.0.description: Field required") for line in lines)
+    assert lines[-1] == f"lightsoff: error: {len(lines) - 1} problem(s) in {folder}"
+    assert "Traceback" not in result.stderr
+
+
+def test_the_demo_configuration_checks_clean(env: dict[str, str]) -> None:
+    assert "3 partners, 8 products: all valid" in run("config", "check", env=env, check=True).stdout
+
+
+@pytest.mark.parametrize(
+    ("variables", "args", "message"),
+    [
+        (
+            {"LIGHTSOFF_PORT": "eighty"},
+            ("db", "upgrade"),
+            "invalid settings: LIGHTSOFF_PORT: Input should be a valid integer",
+        ),
+        ({"LIGHTSOFF_ORDER_ID_FORMAT": "SO-{year}"}, ("db", "upgrade"), "has no {seq}, so ids would repeat"),
+        ({}, ("replay",), "run `lightsoff db upgrade` first"),
+        ({"LIGHTSOFF_DATABASE_URL": "sqlite://"}, ("db", "upgrade"), "in-memory SQLite database"),
+    ],
+)
+def test_errors_are_one_readable_line(
+    env: dict[str, str], variables: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    result = run(*args, env=env | variables)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("lightsoff: error: ")
+    assert message in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def read_until(stream: IO[str], marker: str, timeout: float) -> list[str]:
+    """Lines of ``stream`` up to the one containing ``marker``."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if select.select([stream], [], [], 0.1)[0]:
+            line = stream.readline()
+            if not line:
+                break
+            lines.append(line)
+            if marker in line:
+                return lines
+    raise AssertionError(f"no line with {marker!r} within {timeout} s; got {lines}")
+
+
+@pytest.fixture
+def served(env: dict[str, str]) -> Iterator[tuple[str, list[str]]]:
+    """``lightsoff serve --demo`` on a free port, healthy: its base URL and the banner it printed."""
+    port = free_port()
+    env = env | {"LIGHTSOFF_PORT": str(port)}
+    run("db", "upgrade", env=env, check=True)
+    command = [*LIGHTSOFF, "serve", "--demo"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert process.stdout is not None
+        banner = read_until(process.stdout, "curl ", timeout=30)
+        deadline = time.monotonic() + 30
+        while not healthy(base):
+            assert process.poll() is None, "serve exited"
+            assert time.monotonic() < deadline, "serve did not become healthy"
+            time.sleep(0.1)
+        yield base, banner
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+
+
+def healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_serve_prints_the_docs_url_and_a_curl_that_works_as_printed(served: tuple[str, list[str]]) -> None:
+    base, banner = served
+    assert any(f"API docs:  {base}/docs" in line for line in banner)
+    curl = banner[-1].strip()
+    result = subprocess.run(shlex.split(curl), capture_output=True, text=True, timeout=30, check=True)
+    answer = json.loads(result.stdout)
+    assert (answer["status"], answer["exceptions"]) == ("validated", [])
+    assert httpx.get(f"{base}/v1/orders/{answer['order_id']}").json()["partner"] == "ACME"
+
+
+def test_serve_refuses_an_unmigrated_database(env: dict[str, str]) -> None:
+    result = subprocess.run([*LIGHTSOFF, "serve"], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "run `lightsoff db upgrade` first" in result.stderr
