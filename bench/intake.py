@@ -1,0 +1,191 @@
+"""Intake throughput and latency, beside the machine's ceiling for a bare FastAPI + SQLite insert.
+
+Posts realistic 3- to 20-line orders (three demo partners; items by SKU, customer SKU or GTIN; about
+1 in 20 with an unknown item, so held) at each concurrency for a fixed time, first to the bare
+endpoint (bench/bare_app.py), then to ``lightsoff serve --demo`` on a fresh SQLite database, one
+server at a time. Writes the table into bench/RESULTS.md.
+
+    python bench/intake.py [--seconds 20] [--warmup 3] [--concurrency 16 --concurrency 64]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).parent))
+from loadgen import Run, load  # noqa: E402
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "RESULTS.md"
+console = Console()
+
+PARTNERS = {
+    "ACME": ("ACME-DC-NORTH", {"A-7788": None, "A-7790": None}),
+    "BOLT": ("0042", {"BIS-10060": None, "BIS-10061": None, "BIS-88": None}),
+    "NORDPIPE": ("NP-GBG", {"NP-ELB25": None, "NP-KIT": None}),
+}
+SKUS = ["WID-100", "WID-200", "WID-300", "FIT-410", "CHN-800", "KIT-900"]
+GTINS = ["4012345000016", "4012345000023", "4012345000030", "4012345000047"]
+
+
+class Orders:
+    """Distinct, realistic orders: every PO number is new, so every post makes an order."""
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)
+        self._numbers = itertools.count(1)
+        self._prefix = f"B{seed}"
+
+    def __call__(self) -> bytes:
+        partner = self._random.choice(list(PARTNERS))
+        ship_to, customer_skus = PARTNERS[partner]
+        today = date(2026, 11, 23)
+        lines = []
+        for line_no in range(1, self._random.randint(3, 20) + 1):
+            kind = self._random.random()
+            item: dict[str, str]
+            if kind < 0.5:
+                item = {"sku": self._random.choice(SKUS)}
+            elif kind < 0.8:
+                item = {"customer_sku": self._random.choice(list(customer_skus))}
+            else:
+                item = {"gtin": self._random.choice(GTINS)}
+            lines.append({"line_no": line_no, **item, "quantity": self._random.randint(1, 40) * 12, "uom": "EA"})
+        if self._random.random() < 0.05:
+            lines[-1] = {"line_no": len(lines), "customer_sku": "UNKNOWN-1", "quantity": 5, "uom": "EA"}
+        order = {
+            "partner": partner,
+            "po_number": f"{self._prefix}-{next(self._numbers):08d}",
+            "order_date": today.isoformat(),
+            "requested_ship_date": (today + timedelta(days=self._random.randint(7, 30))).isoformat(),
+            "ship_to": {"code": ship_to},
+            "lines": lines,
+        }
+        return orjson.dumps(order)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on {port} after {timeout} s")
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+
+
+def servers(workdir: Path) -> list[Server]:
+    python = sys.executable
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTSOFF_")}
+    lightsoff_env = base_env | {"LIGHTSOFF_DATA_DIR": str(workdir / "lightsoff")}
+    subprocess.run([python, "-m", "lightsoff.cli", "db", "upgrade"], env=lightsoff_env, check=True, capture_output=True)
+    return [
+        Server("bare FastAPI + SQLite insert", [python, str(HERE / "bare_app.py"), str(workdir / "bare.db")], base_env),
+        Server("lightsoff intake", [python, "-m", "lightsoff.cli", "serve", "--demo"], lightsoff_env),
+    ]
+
+
+def measure(server: Server, concurrencies: list[int], seconds: float, warmup: float) -> dict[int, Run]:
+    port = free_port()
+    command = [*server.command, str(port)] if "bare_app" in server.command[1] else server.command
+    env = server.env | {"LIGHTSOFF_PORT": str(port)}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+        runs = {}
+        for index, concurrency in enumerate(concurrencies):
+            console.print(f"  {server.name}: concurrency {concurrency}, {warmup:.0f} s warm-up + {seconds:.0f} s …")
+            runs[concurrency] = asyncio.run(
+                load("127.0.0.1", port, "/v1/orders", Orders(seed=index + 1), concurrency, seconds, warmup)
+            )
+        return runs
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def report(results: dict[str, dict[int, Run]], seconds: float) -> str:
+    bare, ours = results.values()
+    rows = ["| server | concurrency | orders/s | p50 ms | p99 ms | statuses | share of ceiling |", "|---|---|---|---|---|---|---|"]
+    for name, runs in results.items():
+        for concurrency, run in runs.items():
+            share = run.per_second / bare[concurrency].per_second
+            statuses = ", ".join(f"{status}×{count}" for status, count in sorted(run.statuses.items()))
+            rows.append(
+                f"| {name} | {concurrency} | {run.per_second:,.0f} | {run.percentile(50):.1f} | "
+                f"{run.percentile(99):.1f} | {statuses} | {share:.0%} |"
+            )
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    header = (
+        f"Run {date.today()} on {os.cpu_count()} cores, Python {platform.python_version()}, commit "
+        f"{commit.stdout.strip() or '?'}; {seconds:.0f} s per point after warm-up; load generator on the same machine."
+    )
+    return header + "\n\n" + "\n".join(rows) + "\n"
+
+
+def record(section: str) -> None:
+    begin, end = "<!-- intake:begin -->", "<!-- intake:end -->"
+    text = RESULTS.read_text() if RESULTS.exists() else f"# Benchmark results\n\n## Intake\n\n{begin}\n{end}\n"
+    before, _, rest = text.partition(begin)
+    _, _, after = rest.partition(end)
+    RESULTS.write_text(f"{before}{begin}\n{section}{end}{after}")
+
+
+def main(
+    seconds: Annotated[float, typer.Option(help="measured seconds per point")] = 20,
+    warmup: Annotated[float, typer.Option(help="unmeasured seconds before each point")] = 3,
+    concurrency: Annotated[list[int] | None, typer.Option(help="repeat for several")] = None,
+    write: Annotated[bool, typer.Option(help="write the table into bench/RESULTS.md")] = True,
+) -> None:
+    concurrencies = concurrency or [16, 64]
+    with tempfile.TemporaryDirectory() as workdir:
+        results = {server.name: measure(server, concurrencies, seconds, warmup) for server in servers(Path(workdir))}
+    table = Table("server", "concurrency", "orders/s", "p50 ms", "p99 ms", "share of ceiling")
+    bare = next(iter(results.values()))
+    for name, runs in results.items():
+        for level, run in runs.items():
+            share = run.per_second / bare[level].per_second
+            table.add_row(name, str(level), f"{run.per_second:,.0f}", f"{run.percentile(50):.1f}", f"{run.percentile(99):.1f}", f"{share:.0%}")
+    console.print(table)
+    if write:
+        record(report(results, seconds))
+        console.print(f"recorded in {RESULTS}")
+
+
+if __name__ == "__main__":
+    typer.run(main)
