@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
-from loadgen import Run, load  # noqa: E402
+from loadgen import Run, load
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "RESULTS.md"
@@ -139,23 +139,36 @@ def measure(server: Server, concurrencies: list[int], seconds: float, warmup: fl
         process.wait(timeout=30)
 
 
-def report(results: dict[str, dict[int, Run]], seconds: float) -> str:
-    bare, ours = results.values()
-    rows = ["| server | concurrency | orders/s | p50 ms | p99 ms | statuses | share of ceiling |", "|---|---|---|---|---|---|---|"]
-    for name, runs in results.items():
-        for concurrency, run in runs.items():
-            share = run.per_second / bare[concurrency].per_second
-            statuses = ", ".join(f"{status}×{count}" for status, count in sorted(run.statuses.items()))
-            rows.append(
-                f"| {name} | {concurrency} | {run.per_second:,.0f} | {run.percentile(50):.1f} | "
-                f"{run.percentile(99):.1f} | {statuses} | {share:.0%} |"
-            )
+COLUMNS = ("server", "concurrency", "orders/s", "p50 ms", "p99 ms", "statuses", "share of ceiling")
+
+
+def table_rows(results: dict[str, dict[int, Run]]) -> list[tuple[str, ...]]:
+    """One row per server and concurrency; the first server is the ceiling the others are compared to."""
+    ceiling = next(iter(results.values()))
+    return [
+        (
+            name,
+            str(concurrency),
+            f"{run.per_second:,.0f}",
+            f"{run.percentile(50):.1f}",
+            f"{run.percentile(99):.1f}",
+            ", ".join(f"{status}×{count}" for status, count in sorted(run.statuses.items())),
+            f"{run.per_second / ceiling[concurrency].per_second:.0%}",
+        )
+        for name, runs in results.items()
+        for concurrency, run in runs.items()
+    ]
+
+
+def markdown(rows: list[tuple[str, ...]], seconds: float) -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
     header = (
         f"Run {date.today()} on {os.cpu_count()} cores, Python {platform.python_version()}, commit "
         f"{commit.stdout.strip() or '?'}; {seconds:.0f} s per point after warm-up; load generator on the same machine."
     )
-    return header + "\n\n" + "\n".join(rows) + "\n"
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return header + "\n\n" + "\n".join(lines) + "\n"
 
 
 def record(section: str) -> None:
@@ -175,15 +188,13 @@ def main(
     concurrencies = concurrency or [16, 64]
     with tempfile.TemporaryDirectory() as workdir:
         results = {server.name: measure(server, concurrencies, seconds, warmup) for server in servers(Path(workdir))}
-    table = Table("server", "concurrency", "orders/s", "p50 ms", "p99 ms", "share of ceiling")
-    bare = next(iter(results.values()))
-    for name, runs in results.items():
-        for level, run in runs.items():
-            share = run.per_second / bare[level].per_second
-            table.add_row(name, str(level), f"{run.per_second:,.0f}", f"{run.percentile(50):.1f}", f"{run.percentile(99):.1f}", f"{share:.0%}")
+    rows = table_rows(results)
+    table = Table(*COLUMNS)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
     if write:
-        record(report(results, seconds))
+        record(markdown(rows, seconds))
         console.print(f"recorded in {RESULTS}")
 
 

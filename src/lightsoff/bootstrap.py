@@ -14,12 +14,12 @@ from lightsoff.domain.identifiers import IdFormat
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.services.identifiers import IdentifierService, SsccSettings
 from lightsoff.services.intake import OrderIntake
-from lightsoff.services.ports import Clock, UnitOfWorkFactory
+from lightsoff.services.ports import Clock
 from lightsoff.services.queries import Queries
 from lightsoff.settings import Settings
 from lightsoff.store import migrate
 from lightsoff.store.engine import Database, connect
-from lightsoff.store.unit_of_work import SqlUnitOfWorkFactory
+from lightsoff.store.factory import SqlUnitOfWorkFactory
 
 
 class SystemClock:
@@ -33,7 +33,7 @@ class Lightsoff:
 
     settings: Settings
     database: Database
-    uow: UnitOfWorkFactory
+    uow: SqlUnitOfWorkFactory
     reference_data: ReferenceData
     identifiers: IdentifierService
     intake: OrderIntake
@@ -45,6 +45,7 @@ class Lightsoff:
         return migrate.is_current(self.database)
 
     def close(self) -> None:
+        self.uow.close()
         self.database.dispose()
 
 

@@ -9,19 +9,21 @@ cross-references, idempotency keys) raise ``ConcurrencyConflict``. The contract 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Self, TypeVar
 
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.errors import ConcurrencyConflict
 from lightsoff.domain.events import PendingEvent, RecordedEvent
 from lightsoff.domain.exception_cases import ExceptionCase
-from lightsoff.domain.messages import InboundMessage, MessageOutcome
+from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
-from lightsoff.services.ports import IdempotencyRecord
+from lightsoff.services.ports import IdempotencyRecord, UnitOfWork
+
+T = TypeVar("T")
 
 
 class FakeClock:
@@ -71,25 +73,6 @@ class InMemoryMessageArchive:
     def get(self, message_id: str) -> InboundMessage | None:
         return self._state.messages.get(message_id)
 
-    def record_outcome(
-        self,
-        message_id: str,
-        outcome: MessageOutcome,
-        *,
-        processed_at: datetime,
-        partner: str | None = None,
-        order_ids: Sequence[str] = (),
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        self._state.messages[message_id] = replace(
-            self._state.messages[message_id],
-            outcome=outcome,
-            processed_at=processed_at,
-            partner=partner,
-            order_ids=tuple(order_ids),
-            detail=detail or {},
-        )
-
 
 class InMemoryEventLog:
     def __init__(self, state: _State) -> None:
@@ -113,6 +96,7 @@ class InMemoryEventLog:
                 data=pending.event.to_data(),
                 correlation_id=pending.correlation_id,
                 causation_id=pending.causation_id,
+                event=pending.event,
             )
             self._state.events.append(event)
             self._state.outbox.append(position)
@@ -272,3 +256,9 @@ class InMemoryUnitOfWorkFactory:
 
     def __call__(self, *, write: bool = True) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.store)
+
+    def run(self, work: Callable[[UnitOfWork], T]) -> T:
+        with self() as uow:
+            result = work(uow)
+            uow.commit()
+            return result

@@ -8,7 +8,7 @@ import pytest
 
 from lightsoff.services.ports import UnitOfWorkFactory
 from lightsoff.store.engine import connect
-from lightsoff.store.unit_of_work import SqlUnitOfWorkFactory
+from lightsoff.store.factory import SqlUnitOfWorkFactory
 from lightsoff.testing import InMemoryUnitOfWorkFactory
 
 
@@ -18,5 +18,7 @@ def uow_factory(request: pytest.FixtureRequest, fresh_database: Callable[[str], 
         yield InMemoryUnitOfWorkFactory()
         return
     database = connect(fresh_database(request.param))
-    yield SqlUnitOfWorkFactory(database)
+    factory = SqlUnitOfWorkFactory(database)
+    yield factory
+    factory.close()
     database.dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -19,7 +20,7 @@ from lightsoff.domain.exception_cases import CaseStatus, ExceptionCase, Severity
 from lightsoff.domain.messages import InboundMessage, MessageOutcome
 from lightsoff.domain.orders import Order, OrderStatus
 from lightsoff.formats.canonical_json import parse_order
-from lightsoff.services.ports import IdempotencyRecord, UnitOfWorkFactory
+from lightsoff.services.ports import IdempotencyRecord, UnitOfWork, UnitOfWorkFactory
 from tests.factories import order_json
 
 T0 = datetime(2026, 11, 23, 9, 30, 15, 123456, tzinfo=UTC)
@@ -58,12 +59,17 @@ class TestMessageArchive:
         assert stored.body == body
         assert (stored.received_at, stored.outcome, stored.correlation_id) == (T0, MessageOutcome.PENDING, "corr-1")
 
-    def test_the_outcome_is_recorded(self, uow_factory: UnitOfWorkFactory) -> None:
+    def test_the_outcome_is_archived_with_it(self, uow_factory: UnitOfWorkFactory) -> None:
+        held = replace(
+            message(),
+            outcome=MessageOutcome.HELD,
+            processed_at=T0,
+            partner="ACME",
+            order_ids=("SO-1",),
+            detail={"k": [1]},
+        )
         with uow_factory() as uow:
-            uow.messages.add(message())
-            uow.messages.record_outcome(
-                "msg-1", MessageOutcome.HELD, processed_at=T0, partner="ACME", order_ids=["SO-1"], detail={"k": [1]}
-            )
+            uow.messages.add(held)
             uow.commit()
         with uow_factory(write=False) as uow:
             stored = uow.messages.get("msg-1")
@@ -251,3 +257,45 @@ class TestSequences:
         with ThreadPoolExecutor(8) as pool:
             numbers = [n for drawn in pool.map(draw, range(8)) for n in drawn]
         assert sorted(numbers) == list(range(1, 201))
+
+
+class TestRun:
+    """``run`` commits a unit of work; on SQLite several callers' work may share one commit."""
+
+    def test_work_is_committed_and_its_result_returned(self, uow_factory: UnitOfWorkFactory) -> None:
+        assert uow_factory.run(lambda uow: uow.sequences.next_value("order")) == 1
+        assert uow_factory.run(lambda uow: uow.sequences.next_value("order")) == 2
+
+    def test_work_that_raises_leaves_nothing_behind(self, uow_factory: UnitOfWorkFactory) -> None:
+        def fail(uow: UnitOfWork) -> None:
+            uow.messages.add(message())
+            raise ValueError("rules exploded")
+
+        with pytest.raises(ValueError, match="rules exploded"):
+            uow_factory.run(fail)
+        with uow_factory(write=False) as uow:
+            assert uow.messages.get("msg-1") is None
+
+    def test_concurrent_work_commits_independently_even_when_grouped(self, uow_factory: UnitOfWorkFactory) -> None:
+        start = threading.Barrier(16)
+
+        def work(number: int) -> int | str:
+            def unit(uow: UnitOfWork) -> int:
+                uow.messages.add(message(f"msg-{number}"))
+                if number % 4 == 0:
+                    raise ValueError(f"unit {number} fails")
+                return uow.sequences.next_value("order")
+
+            start.wait()
+            try:
+                return uow_factory.run(unit)
+            except ValueError as exc:
+                return str(exc)
+
+        with ThreadPoolExecutor(16) as pool:
+            results = list(pool.map(work, range(16)))
+        assert [r for r in results if isinstance(r, str)] == [f"unit {n} fails" for n in range(0, 16, 4)]
+        assert sorted(r for r in results if isinstance(r, int)) == list(range(1, 13))
+        with uow_factory(write=False) as uow:
+            kept = {n for n in range(16) if uow.messages.get(f"msg-{n}") is not None}
+        assert kept == {n for n in range(16) if n % 4}

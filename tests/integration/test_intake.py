@@ -165,7 +165,7 @@ class TestIdempotencyKey:
         assert keyed.outcome is MessageOutcome.DUPLICATE
 
 
-def test_the_archive_keeps_the_body_when_processing_fails(
+def test_a_message_that_fails_is_archived_as_failed_and_can_be_sent_again(
     lightsoff: Lightsoff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def crash(*_: object) -> None:
@@ -178,9 +178,9 @@ def test_the_archive_keeps_the_body_when_processing_fails(
         assert uow.events.read_all() == []
         assert uow.orders.find() == []
     with lightsoff.database.engine.connect() as connection:
-        [row] = connection.execute(select(tables.messages.c.outcome, tables.messages.c.body)).all()
-    assert row.outcome == "pending"
-    assert orjson.loads(row.body)["po_number"] == "PO-10"
+        [row] = connection.execute(select(tables.messages)).mappings().all()
+    assert (row["outcome"], row["detail"]) == ("failed", {"error": "RuntimeError", "reason": "disk on fire"})
+    assert orjson.loads(row["body"])["po_number"] == "PO-10"
     monkeypatch.undo()
     retried = submit(lightsoff, order_json(po_number="PO-10"))
     assert retried.outcome is MessageOutcome.ACCEPTED

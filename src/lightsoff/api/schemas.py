@@ -247,7 +247,7 @@ class MessageRead(BaseModel):
     idempotency_key: str | None
     client_id: str | None
     partner: str | None
-    outcome: str = Field(description="pending, accepted, held, duplicate, rejected or conflict")
+    outcome: str = Field(description="accepted, held, duplicate, rejected, conflict or failed")
     order_ids: list[str]
     detail: dict[str, Any] = Field(description="the errors of a rejection, the order a duplicate repeats…")
     processed_at: datetime | None

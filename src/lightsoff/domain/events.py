@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -252,7 +252,11 @@ class PendingEvent:
 
 @dataclass(frozen=True, slots=True)
 class RecordedEvent:
-    """An event as stored in the log, with its global position and its version in its stream."""
+    """An event as stored in the log, with its global position and its version in its stream.
+
+    ``event`` is the object it was recorded from, when the appender still has it, so projecting an
+    event just appended does not parse its own output again; read from storage, it is decoded.
+    """
 
     position: int
     event_id: str
@@ -264,10 +268,11 @@ class RecordedEvent:
     data: dict[str, Any]
     correlation_id: str | None
     causation_id: str | None
+    event: Event | None = field(default=None, compare=False, repr=False)
 
     @property
     def type(self) -> str:
         return cloudevents_type(self.name, self.version)
 
     def decode(self) -> Event:
-        return decode(self.name, self.version, self.data)
+        return self.event if self.event is not None else decode(self.name, self.version, self.data)

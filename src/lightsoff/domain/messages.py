@@ -1,7 +1,8 @@
-"""Inbound messages: the raw bytes a partner or orchestrator sent, archived before anything else.
+"""Inbound messages: the raw bytes a partner or orchestrator sent, archived with what they became.
 
-The archive is the proof of what arrived and the input of every re-run; what a message became (an
-order, a duplicate, a rejection) is recorded on it once it has been handled.
+The archive is the proof of what arrived and the input of every re-run. A message is archived with
+its outcome (an order, a duplicate, a rejection) in the transaction that decided it, or as ``failed``
+with the reason when deciding went wrong.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 class MessageOutcome(StrEnum):
     PENDING = "pending"
+    FAILED = "failed"
     ACCEPTED = "accepted"
     HELD = "held"
     DUPLICATE = "duplicate"

@@ -1,20 +1,23 @@
-"""Order intake: a body arrives, is archived, parsed, checked, and becomes an order, a duplicate or a rejection.
+"""Order intake: a body arrives and becomes an order, a duplicate, a conflict or a rejection, and is archived.
 
-Archiving is its own transaction, first: whatever happens next (a bug, a crash, a lost race), the
-bytes the orchestrator sent are kept. Deciding is a second transaction that writes the events, their
-outbox rows, the read models and the message's outcome together; when it loses a race to another
-writer (the same document posted twice at once), it is retried from the start and then finds the
-order the other writer created.
+One unit of work decides and archives together: the events, their outbox rows, the read models and
+the archived message with what it became commit as one, or not at all. When the unit of work loses a
+race to another writer (the same document posted twice at once), it runs again from the start and
+then finds the order the other writer created. When deciding fails for any other reason, the message
+is still archived, in a transaction of its own, as ``failed`` with the reason, so nothing sent is lost
+and it can be run again. A process killed before commit has acknowledged nothing, so the sender's
+retry brings the message back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from lightsoff.domain.cross_references import PURCHASE_ORDER
 from lightsoff.domain.customer_order import CustomerOrder
@@ -96,21 +99,22 @@ class OrderIntake:
         self._new_id = new_id
 
     def submit(self, submission: Submission) -> IntakeResult:
-        message = self._archive(submission)
-        parsed = parse_order(submission.body)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                with self._uow() as uow:
-                    result = self._handle(uow, message, parsed)
-                    uow.commit()
-                    return result
-            except ConcurrencyConflict:
-                if attempt == MAX_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
+        message = self._received(submission)
+        try:
+            parsed = parse_order(submission.body)
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    return self._uow.run(lambda uow: self._handle(uow, message, parsed))
+                except ConcurrencyConflict:
+                    if attempt == MAX_ATTEMPTS:
+                        raise
+            raise AssertionError("unreachable")
+        except Exception as exc:
+            self._archive_failure(message, exc)
+            raise
 
-    def _archive(self, submission: Submission) -> InboundMessage:
-        message = InboundMessage(
+    def _received(self, submission: Submission) -> InboundMessage:
+        return InboundMessage(
             message_id=self._new_id(),
             received_at=self._clock.now(),
             channel=submission.channel,
@@ -121,10 +125,31 @@ class OrderIntake:
             idempotency_key=submission.idempotency_key,
             client_id=submission.client_id,
         )
-        with self._uow() as uow:
-            uow.messages.add(message)
-            uow.commit()
-        return message
+
+    def _archive_failure(self, message: InboundMessage, error: Exception) -> None:
+        """Keep the body of a message that could not be handled, and why; it can be run again."""
+        failed = self._outcome(
+            message, MessageOutcome.FAILED, detail={"error": type(error).__name__, "reason": str(error)[:500]}
+        )
+        self._uow.run(lambda uow: uow.messages.add(failed))
+
+    def _outcome(
+        self,
+        message: InboundMessage,
+        outcome: MessageOutcome,
+        *,
+        partner: str | None = None,
+        order_ids: Sequence[str] = (),
+        detail: dict[str, Any] | None = None,
+    ) -> InboundMessage:
+        return replace(
+            message,
+            outcome=outcome,
+            partner=partner,
+            order_ids=tuple(order_ids),
+            detail=detail or {},
+            processed_at=self._clock.now(),
+        )
 
     def _handle(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder) -> IntakeResult:
         key = message.idempotency_key
@@ -141,17 +166,19 @@ class OrderIntake:
     def _decide(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder) -> IntakeResult:
         if parsed.order is None:
             return self._reject(uow, message, parsed)
-        customer_order = parsed.order
+        customer_order, content_hash = parsed.order, parsed.order.content_hash()
         order_id = uow.cross_references.resolve(customer_order.partner, PURCHASE_ORDER, customer_order.po_number)
         if order_id is None:
-            return self._receive(uow, message, customer_order)
+            return self._receive(uow, message, customer_order, content_hash)
         order = uow.orders.get(order_id)
         assert order is not None, f"cross-reference to {order_id}, which has no read model"
-        if order.content_hash == customer_order.content_hash():
+        if order.content_hash == content_hash:
             return self._duplicate(uow, message, order)
         return self._conflict(uow, message, order)
 
-    def _receive(self, uow: UnitOfWork, message: InboundMessage, customer_order: CustomerOrder) -> IntakeResult:
+    def _receive(
+        self, uow: UnitOfWork, message: InboundMessage, customer_order: CustomerOrder, content_hash: str
+    ) -> IntakeResult:
         now = self._clock.now()
         order_id = self._identifiers.next_order_id(uow.sequences, now.date())
         check = check_references(customer_order, self._reference_data)
@@ -162,17 +189,11 @@ class OrderIntake:
             if raised
             else OrderValidated(order_id, check.resolved_skus)
         )
-        received = OrderReceived(order_id, message.message_id, customer_order.content_hash(), customer_order)
+        received = OrderReceived(order_id, message.message_id, content_hash, customer_order)
         recorded = uow.events.append(self._envelopes([received, *raised, conclusion], message, now))
         projected = project(uow, recorded)
         outcome = MessageOutcome.HELD if raised else MessageOutcome.ACCEPTED
-        uow.messages.record_outcome(
-            message.message_id,
-            outcome,
-            processed_at=now,
-            partner=customer_order.partner,
-            order_ids=[order_id],
-        )
+        uow.messages.add(self._outcome(message, outcome, partner=customer_order.partner, order_ids=[order_id]))
         return IntakeResult(
             outcome,
             message.message_id,
@@ -195,26 +216,23 @@ class OrderIntake:
         )
 
     def _reject(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder) -> IntakeResult:
-        now = self._clock.now()
         rejected = OrderRejected(message.message_id, parsed.problems, parsed.partner, parsed.po_number)
-        uow.events.append(self._envelopes([rejected], message, now))
-        uow.messages.record_outcome(
-            message.message_id,
-            MessageOutcome.REJECTED,
-            processed_at=now,
-            partner=parsed.partner,
-            detail={"errors": [problem.to_data() for problem in parsed.problems]},
+        uow.events.append(self._envelopes([rejected], message, self._clock.now()))
+        errors = [problem.to_data() for problem in parsed.problems]
+        uow.messages.add(
+            self._outcome(message, MessageOutcome.REJECTED, partner=parsed.partner, detail={"errors": errors})
         )
         return IntakeResult(MessageOutcome.REJECTED, message.message_id, problems=parsed.problems)
 
     def _duplicate(self, uow: UnitOfWork, message: InboundMessage, order: Order) -> IntakeResult:
-        uow.messages.record_outcome(
-            message.message_id,
-            MessageOutcome.DUPLICATE,
-            processed_at=self._clock.now(),
-            partner=order.customer_order.partner,
-            order_ids=[order.order_id],
-            detail={"duplicate_of": order.order_id},
+        uow.messages.add(
+            self._outcome(
+                message,
+                MessageOutcome.DUPLICATE,
+                partner=order.customer_order.partner,
+                order_ids=[order.order_id],
+                detail={"duplicate_of": order.order_id},
+            )
         )
         return IntakeResult(
             MessageOutcome.DUPLICATE, message.message_id, order=order, exceptions=_open_cases(uow, order)
@@ -232,13 +250,8 @@ class OrderIntake:
     def _record_conflict(
         self, uow: UnitOfWork, message: InboundMessage, kind: ConflictKind, reason: str, order_ids: list[str]
     ) -> IntakeResult:
-        uow.messages.record_outcome(
-            message.message_id,
-            MessageOutcome.CONFLICT,
-            processed_at=self._clock.now(),
-            order_ids=order_ids,
-            detail={"conflict": kind.value, "reason": reason},
-        )
+        detail = {"conflict": kind.value, "reason": reason}
+        uow.messages.add(self._outcome(message, MessageOutcome.CONFLICT, order_ids=order_ids, detail=detail))
         return IntakeResult(MessageOutcome.CONFLICT, message.message_id, conflict=kind, conflict_reason=reason)
 
     def _replay(self, uow: UnitOfWork, message: InboundMessage, record: IdempotencyRecord) -> IntakeResult:
@@ -252,14 +265,9 @@ class OrderIntake:
         original = uow.messages.get(record.message_id)
         assert original is not None, f"idempotency record for message {record.message_id}, which is not archived"
         if original.outcome is MessageOutcome.REJECTED:
+            detail = {"errors": original.detail["errors"], "replay_of": original.message_id}
+            uow.messages.add(self._outcome(message, MessageOutcome.REJECTED, partner=original.partner, detail=detail))
             problems = tuple(FieldProblem.from_data(error) for error in original.detail["errors"])
-            uow.messages.record_outcome(
-                message.message_id,
-                MessageOutcome.REJECTED,
-                processed_at=self._clock.now(),
-                partner=original.partner,
-                detail={"errors": original.detail["errors"], "replay_of": original.message_id},
-            )
             return IntakeResult(MessageOutcome.REJECTED, message.message_id, problems=problems)
         if original.outcome is MessageOutcome.CONFLICT:
             kind = ConflictKind(original.detail["conflict"])

@@ -6,16 +6,16 @@ or not at all, which is how events, their outbox rows and the read models stay c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self, TypeVar
 
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.events import PendingEvent, RecordedEvent
 from lightsoff.domain.exception_cases import ExceptionCase
-from lightsoff.domain.messages import InboundMessage, MessageOutcome
+from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
 
 
@@ -37,20 +37,11 @@ class IdempotencyRecord:
 
 
 class MessageArchive(Protocol):
-    def add(self, message: InboundMessage) -> None: ...
+    def add(self, message: InboundMessage) -> None:
+        """Archive a message with its outcome; a message is archived once and never changed."""
+        ...
 
     def get(self, message_id: str) -> InboundMessage | None: ...
-
-    def record_outcome(
-        self,
-        message_id: str,
-        outcome: MessageOutcome,
-        *,
-        processed_at: datetime,
-        partner: str | None = None,
-        order_ids: Sequence[str] = (),
-        detail: dict[str, Any] | None = None,
-    ) -> None: ...
 
 
 class EventLog(Protocol):
@@ -161,7 +152,18 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
 
+T = TypeVar("T")
+
+
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, write: bool = True) -> UnitOfWork:
         """A new unit of work; ``write=False`` promises no writes, so readers need not queue behind writers."""
+        ...
+
+    def run(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run ``work`` in a unit of work and commit it; if it raises, nothing it wrote is kept.
+
+        An implementation may commit several callers' work in one transaction (group commit), so
+        ``work`` must not commit, and must finish its writes before returning.
+        """
         ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, RootTransaction
 from sqlalchemy.exc import OperationalError
@@ -19,6 +19,7 @@ from lightsoff.store.repositories import (
     SqlOrderViews,
     SqlSequences,
 )
+from lightsoff.store.sql import HotSql
 
 WRITE_LOCK_TIMEOUT_S = 30.0
 
@@ -52,18 +53,25 @@ class SqlUnitOfWork:
         except OperationalError as exc:
             self._release()
             raise Unavailable(f"the database is unavailable: {exc.orig}") from exc
-        self.messages = SqlMessageArchive(connection)
-        self.events = SqlEventLog(connection)
-        self.orders = SqlOrderViews(connection)
-        self.cross_references = SqlCrossReferences(connection)
-        self.exception_cases = SqlExceptionCaseViews(connection)
-        self.idempotency = SqlIdempotencyRecords(connection)
-        self.sequences = SqlSequences(connection)
+        sql = HotSql.on(connection)
+        self.messages = SqlMessageArchive(connection, sql)
+        self.events = SqlEventLog(connection, sql)
+        self.orders = SqlOrderViews(connection, sql)
+        self.cross_references = SqlCrossReferences(connection, sql)
+        self.exception_cases = SqlExceptionCaseViews(connection, sql)
+        self.idempotency = SqlIdempotencyRecords(sql)
+        self.sequences = SqlSequences(sql)
         return self
 
     def commit(self) -> None:
         assert self._transaction is not None, "commit outside the unit of work"
         self._transaction.commit()
+
+    @property
+    def driver_connection(self) -> Any:
+        """The DBAPI connection under this unit of work's transaction."""
+        assert self._connection is not None, "outside the unit of work"
+        return self._connection.connection.driver_connection
 
     def __exit__(
         self,
@@ -83,11 +91,3 @@ class SqlUnitOfWork:
         if self._locked and self._database.write_lock is not None:
             self._database.write_lock.release()
             self._locked = False
-
-
-class SqlUnitOfWorkFactory:
-    def __init__(self, database: Database) -> None:
-        self._database = database
-
-    def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._database, write=write)
