@@ -42,6 +42,13 @@ def upgrade(database: Database, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def downgrade(database: Database, revision: str) -> None:
+    config = _config()
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
 def generate(database: Database, message: str) -> None:
     """Write a new migration from the difference between the tables and the database (for developers)."""
     config = _config()

@@ -31,10 +31,10 @@ def event_feed(
     after: Annotated[int, Query(ge=0, description="return events after this position (0: from the start)")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     type: Annotated[
-        list[str],
+        list[str] | None,
         Query(description="only these event types (order.held or lightsoff.order.held.v1); repeat or comma-separate"),
-    ] = [],  # noqa: B006 - FastAPI copies query defaults
+    ] = None,
 ) -> EventPageRead:
-    page = lightsoff.queries.event_feed(after=after, limit=limit, names=event_names(type))
+    page = lightsoff.queries.event_feed(after=after, limit=limit, names=event_names(type or []))
     source = lightsoff.settings.event_source
     return EventPageRead(items=[EventRead.of(event, source) for event in page.events], next_after=page.next_after)
