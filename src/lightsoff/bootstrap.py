@@ -12,10 +12,16 @@ from datetime import UTC, datetime
 from lightsoff.config.loader import load_reference_data
 from lightsoff.domain.identifiers import IdFormat
 from lightsoff.domain.reference_data import ReferenceData
+from lightsoff.domain.security import Role
+from lightsoff.services.audit_trail import AuditTrail
+from lightsoff.services.clients import ClientAdministration, new_secret
 from lightsoff.services.identifiers import IdentifierService, SsccSettings
 from lightsoff.services.intake import OrderIntake
+from lightsoff.services.keyring import Keyring
 from lightsoff.services.ports import Clock
 from lightsoff.services.queries import Queries
+from lightsoff.services.rate_limits import RateLimiter
+from lightsoff.services.tokens import Authenticator, ClientRegistry, TokenIssuer, TokenSettings
 from lightsoff.settings import Settings
 from lightsoff.store import migrate
 from lightsoff.store.engine import Database, connect
@@ -25,6 +31,21 @@ from lightsoff.store.factory import SqlUnitOfWorkFactory
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Security:
+    """Who is calling and what they may do: clients, tokens, rates, the audit trail."""
+
+    clients: ClientAdministration
+    registry: ClientRegistry
+    keyring: Keyring
+    tokens: TokenIssuer
+    authenticator: Authenticator
+    rates: RateLimiter
+    failed_logins: RateLimiter
+    audit: AuditTrail
+    enabled: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +59,7 @@ class Lightsoff:
     identifiers: IdentifierService
     intake: OrderIntake
     queries: Queries
+    security: Security
     clock: Clock
 
     def is_ready(self) -> bool:
@@ -75,5 +97,46 @@ def bootstrap(
         identifiers=identifiers,
         intake=OrderIntake(uow, reference_data, identifiers, clock),
         queries=Queries(uow),
+        security=_security(settings, uow, clock),
         clock=clock,
     )
+
+
+def _security(settings: Settings, uow: SqlUnitOfWorkFactory, clock: Clock) -> Security:
+    tokens = TokenSettings(
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        ttl_seconds=settings.token_ttl_seconds,
+        external_issuer=settings.oidc_issuer,
+        external_audience=settings.oidc_audience,
+        external_jwks_url=settings.oidc_jwks_url,
+        external_partners_claim=settings.oidc_partners_claim,
+    )
+    keyring = Keyring(uow, clock)
+    registry = ClientRegistry(uow, settings.client_refresh_seconds)
+    return Security(
+        clients=ClientAdministration(uow, clock, on_change=registry.invalidate),
+        registry=registry,
+        keyring=keyring,
+        tokens=TokenIssuer(uow, keyring, clock, tokens),
+        authenticator=Authenticator(registry, keyring, clock, tokens),
+        rates=RateLimiter(settings.default_rate_per_second, settings.rate_burst_seconds),
+        failed_logins=RateLimiter(settings.failed_auth_per_minute / 60, burst_seconds=60),
+        audit=AuditTrail(uow),
+        enabled=not settings.insecure_no_auth,
+    )
+
+
+def ensure_demo_client(lightsoff: Lightsoff) -> tuple[str, str]:
+    """The demo admin client's id and secret: from settings, or generated once and kept in the data folder."""
+    settings = lightsoff.settings
+    secret = settings.demo_client_secret
+    if secret is None:
+        path = settings.data_dir / "demo-client.secret"
+        if not path.exists():
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(new_secret())
+        secret = path.read_text().strip()
+    lightsoff.security.clients.ensure(settings.demo_client_id, secret, "Demo administrator", [Role.ADMIN])
+    return settings.demo_client_id, secret

@@ -42,12 +42,38 @@ class Settings(BaseSettings):
     max_order_bytes: int = Field(default=1_048_576, gt=0, description="largest JSON order body accepted")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
+    max_request_bytes: int = Field(default=65_536, gt=0, description="largest body of any other route")
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1", description="proxies whose X-Forwarded-For is trusted for the client address"
+    )
+
+    insecure_no_auth: bool = Field(
+        default=False, description="turn authentication and the audit log off (benchmarks only; never in use)"
+    )
+    token_ttl_seconds: int = Field(default=900, ge=60, le=86_400, description="lifetime of issued access tokens")
+    token_issuer: str = Field(default="urn:lightsoff", description="iss of issued tokens")
+    token_audience: str = Field(default="lightsoff", description="aud of issued and accepted tokens")
+    oidc_issuer: str | None = Field(default=None, description="an external identity provider's issuer")
+    oidc_audience: str | None = Field(default=None, description="the audience its tokens must carry")
+    oidc_jwks_url: str | None = Field(default=None, description="where its signing keys are published")
+    oidc_partners_claim: str = Field(default="lightsoff_partners", description="claim listing a caller's partners")
+    default_rate_per_second: float = Field(default=100.0, gt=0, description="per client, unless set on the client")
+    rate_burst_seconds: float = Field(default=2.0, gt=0, description="a burst may use this many seconds of rate")
+    failed_auth_per_minute: int = Field(default=30, gt=0, description="failed logins per address before 429")
+    client_refresh_seconds: float = Field(default=5.0, gt=0, description="how stale the client list may get")
+    demo_client_id: str = Field(default="demo-admin", description="the admin client `serve --demo` creates")
+    demo_client_secret: str | None = Field(
+        default=None, description="its secret; by default generated once and kept in the data folder"
+    )
 
     @model_validator(mode="after")
     def _formats_usable(self) -> Settings:
         problems = id_format_problems("order", self.order_id_format) + id_format_problems(
             "exception", self.exception_id_format
         )
+        external = (self.oidc_issuer, self.oidc_audience, self.oidc_jwks_url)
+        if any(external) and not all(external):
+            problems.append("LIGHTSOFF_OIDC_ISSUER, _AUDIENCE and _JWKS_URL go together: set all three or none")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -9,18 +9,20 @@ cross-references, idempotency keys) raise ``ConcurrencyConflict``. The contract 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self, TypeVar
 
+from lightsoff.domain.audit import GENESIS, AuditEntry, AuditRecord, chain_hash
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.errors import ConcurrencyConflict
 from lightsoff.domain.events import PendingEvent, RecordedEvent
 from lightsoff.domain.exception_cases import ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
+from lightsoff.domain.security import ApiKey, Client, SigningKey
 from lightsoff.services.ports import IdempotencyRecord, UnitOfWork
 
 T = TypeVar("T")
@@ -50,6 +52,10 @@ class _State:
     exception_cases: dict[str, ExceptionCase] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=dict)
+    clients: dict[str, tuple[Client, str]] = field(default_factory=dict)
+    api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    signing_keys: dict[str, SigningKey] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
 
     def copy(self) -> _State:
         return _State(**{name: value.copy() for name, value in vars(self).items()})
@@ -96,6 +102,7 @@ class InMemoryEventLog:
                 data=pending.event.to_data(),
                 correlation_id=pending.correlation_id,
                 causation_id=pending.causation_id,
+                partner=pending.partner,
                 event=pending.event,
             )
             self._state.events.append(event)
@@ -110,8 +117,14 @@ class InMemoryEventLog:
             key=lambda event: event.stream_version,
         )
 
-    def read_all(self, after: int = 0, limit: int = 100, names: Sequence[str] = ()) -> list[RecordedEvent]:
-        selected = (e for e in self._state.events[after:] if not names or e.name in names)
+    def read_all(
+        self, after: int = 0, limit: int = 100, names: Sequence[str] = (), partners: Collection[str] | None = None
+    ) -> list[RecordedEvent]:
+        selected = (
+            e
+            for e in self._state.events[after:]
+            if (not names or e.name in names) and (partners is None or e.partner in partners)
+        )
         return [event for _, event in zip(range(limit), selected, strict=False)]
 
     def last_position(self) -> int:
@@ -140,11 +153,13 @@ class InMemoryOrderViews:
         status: OrderStatus | None = None,
         after: str | None = None,
         limit: int = 100,
+        partners: Collection[str] | None = None,
     ) -> list[Order]:
         found = [
             order
             for order_id, order in sorted(self._state.orders.items())
             if (partner is None or order.customer_order.partner == partner)
+            and (partners is None or order.customer_order.partner in partners)
             and (po_number is None or order.customer_order.po_number == po_number)
             and (status is None or order.status == status)
             and (after is None or order_id > after)
@@ -218,6 +233,75 @@ class InMemorySequences:
         return value
 
 
+class InMemoryClients:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def add(self, client: Client, secret_hash: str) -> None:
+        if client.client_id in self._state.clients:
+            raise ConcurrencyConflict(f"client id {client.client_id!r} is taken")
+        self._state.clients[client.client_id] = (client, secret_hash)
+
+    def get(self, client_id: str) -> Client | None:
+        found = self._state.clients.get(client_id)
+        return found[0] if found else None
+
+    def secret_hash(self, client_id: str) -> str | None:
+        found = self._state.clients.get(client_id)
+        return found[1] if found else None
+
+    def all(self) -> list[Client]:
+        return [client for _, (client, _) in sorted(self._state.clients.items())]
+
+    def disable(self, client_id: str, at: datetime) -> None:
+        client, secret_hash = self._state.clients[client_id]
+        self._state.clients[client_id] = (replace(client, disabled_at=at), secret_hash)
+
+
+class InMemoryApiKeys:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def add(self, key: ApiKey) -> None:
+        self._state.api_keys[key.key_id] = key
+
+    def get(self, key_id: str) -> ApiKey | None:
+        return self._state.api_keys.get(key_id)
+
+    def all(self) -> list[ApiKey]:
+        return [key for _, key in sorted(self._state.api_keys.items())]
+
+    def revoke(self, key_id: str, at: datetime) -> None:
+        self._state.api_keys[key_id] = replace(self._state.api_keys[key_id], revoked_at=at)
+
+
+class InMemorySigningKeys:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def add(self, key: SigningKey) -> None:
+        self._state.signing_keys[key.key_id] = key
+
+    def usable(self) -> list[SigningKey]:
+        keys = [key for key in self._state.signing_keys.values() if key.retired_at is None]
+        return sorted(keys, key=lambda key: (-key.created_at.timestamp(), key.key_id))
+
+
+class InMemoryAuditLog:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def append(self, entry: AuditEntry) -> AuditRecord:
+        tail = self._state.audit[-1] if self._state.audit else None
+        sequence, previous = (tail.sequence + 1, tail.hash) if tail else (1, GENESIS)
+        record = AuditRecord(sequence, entry, previous, chain_hash(previous, sequence, entry))
+        self._state.audit.append(record)
+        return record
+
+    def read(self, after: int = 0, limit: int = 100) -> list[AuditRecord]:
+        return [record for record in self._state.audit if record.sequence > after][:limit]
+
+
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
@@ -234,6 +318,10 @@ class InMemoryUnitOfWork:
         self.exception_cases = InMemoryExceptionCaseViews(state)
         self.idempotency = InMemoryIdempotencyRecords(state)
         self.sequences = InMemorySequences(state)
+        self.clients = InMemoryClients(state)
+        self.api_keys = InMemoryApiKeys(state)
+        self.signing_keys = InMemorySigningKeys(state)
+        self.audit = InMemoryAuditLog(state)
         return self
 
     def commit(self) -> None:

@@ -5,6 +5,9 @@
      ├── Conflict                  the request contradicts what lightsoff already holds
      │    └── ConcurrencyConflict  a write lost a race (stream version, unique key); safe to retry
      ├── Unavailable               a part lightsoff needs (the database) is down or busy; retry later
+     ├── Unauthenticated           no credentials, or ones that do not prove who the caller is (401)
+     ├── Forbidden                 a known caller asking for what it may not do (403)
+     ├── RateLimited               a caller over its request rate; says when to come back (429)
      └── ConfigurationError        settings or configuration files that cannot be used
 
 Adapters translate foreign errors into these with ``raise … from exc``; only the API maps them to
@@ -35,6 +38,20 @@ class ConcurrencyConflict(Conflict):
 
 class Unavailable(LightsoffError):
     """A part lightsoff depends on cannot be used right now; nothing was changed, a retry is safe."""
+
+
+class Unauthenticated(LightsoffError):
+    """The message says what was missing or wrong, never the credential itself."""
+
+
+class Forbidden(LightsoffError):
+    """The message names the missing scope or the refused address, so the caller knows what to ask for."""
+
+
+class RateLimited(LightsoffError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many requests; retry after {retry_after:.1f} s")
+        self.retry_after = retry_after
 
 
 class ConfigurationError(LightsoffError):

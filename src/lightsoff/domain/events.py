@@ -244,6 +244,8 @@ class PendingEvent:
     occurred_at: datetime
     correlation_id: str | None
     causation_id: str | None
+    partner: str | None = None
+    """The partner the event concerns, so partner-scoped readers see only theirs."""
 
     @property
     def stream_id(self) -> str:
@@ -268,6 +270,7 @@ class RecordedEvent:
     data: dict[str, Any]
     correlation_id: str | None
     causation_id: str | None
+    partner: str | None = None
     event: Event | None = field(default=None, compare=False, repr=False)
 
     @property

@@ -62,6 +62,8 @@ class Submission:
     correlation_id: str | None = None
     idempotency_key: str | None = None
     client_id: str | None = None
+    allowed_partners: frozenset[str] | None = None
+    """The partners the caller may submit orders for; None: any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +103,7 @@ class OrderIntake:
     def submit(self, submission: Submission) -> IntakeResult:
         message = self._received(submission)
         try:
-            parsed = parse_order(submission.body)
+            parsed = _confine(parse_order(submission.body), submission.allowed_partners)
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 try:
                     return self._uow.run(lambda uow: self._handle(uow, message, parsed))
@@ -190,7 +192,8 @@ class OrderIntake:
             else OrderValidated(order_id, check.resolved_skus)
         )
         received = OrderReceived(order_id, message.message_id, content_hash, customer_order)
-        recorded = uow.events.append(self._envelopes([received, *raised, conclusion], message, now))
+        events = [received, *raised, conclusion]
+        recorded = uow.events.append(self._envelopes(events, message, now, customer_order.partner))
         projected = project(uow, recorded)
         outcome = MessageOutcome.HELD if raised else MessageOutcome.ACCEPTED
         uow.messages.add(self._outcome(message, outcome, partner=customer_order.partner, order_ids=[order_id]))
@@ -217,7 +220,7 @@ class OrderIntake:
 
     def _reject(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder) -> IntakeResult:
         rejected = OrderRejected(message.message_id, parsed.problems, parsed.partner, parsed.po_number)
-        uow.events.append(self._envelopes([rejected], message, self._clock.now()))
+        uow.events.append(self._envelopes([rejected], message, self._clock.now(), parsed.partner))
         errors = [problem.to_data() for problem in parsed.problems]
         uow.messages.add(
             self._outcome(message, MessageOutcome.REJECTED, partner=parsed.partner, detail={"errors": errors})
@@ -276,7 +279,9 @@ class OrderIntake:
         assert order is not None, f"message {original.message_id} became {original.order_ids[0]}, which is gone"
         return self._duplicate(uow, message, order)
 
-    def _envelopes(self, events: Iterable[Event], message: InboundMessage, now: datetime) -> list[PendingEvent]:
+    def _envelopes(
+        self, events: Iterable[Event], message: InboundMessage, now: datetime, partner: str | None
+    ) -> list[PendingEvent]:
         """Events caused by one inbound message, numbered within their streams (new streams start at 1)."""
         versions: dict[str, int] = {}
         pending = []
@@ -290,9 +295,22 @@ class OrderIntake:
                     occurred_at=now,
                     correlation_id=message.correlation_id,
                     causation_id=message.message_id,
+                    partner=partner,
                 )
             )
         return pending
+
+
+def _confine(parsed: ParsedOrder, allowed: frozenset[str] | None) -> ParsedOrder:
+    """Reject an order for a partner the caller may not submit for, before anything can be found by it."""
+    if allowed is None or parsed.partner is None or parsed.partner in allowed:
+        return parsed
+    problem = FieldProblem(
+        "$.partner",
+        "partner_not_allowed",
+        f"This client may submit orders for {', '.join(sorted(allowed))} only, not for {parsed.partner!r}.",
+    )
+    return ParsedOrder(None, (*parsed.problems, problem), None, parsed.po_number)
 
 
 def _open_cases(uow: UnitOfWork, order: Order) -> tuple[ExceptionCase, ...]:

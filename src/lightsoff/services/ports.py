@@ -6,17 +6,19 @@ or not at all, which is how events, their outbox rows and the read models stay c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
+from lightsoff.domain.audit import AuditEntry, AuditRecord
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.events import PendingEvent, RecordedEvent
 from lightsoff.domain.exception_cases import ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
+from lightsoff.domain.security import ApiKey, Client, SigningKey
 
 
 class Clock(Protocol):
@@ -51,7 +53,11 @@ class EventLog(Protocol):
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]: ...
 
-    def read_all(self, after: int = 0, limit: int = 100, names: Sequence[str] = ()) -> list[RecordedEvent]: ...
+    def read_all(
+        self, after: int = 0, limit: int = 100, names: Sequence[str] = (), partners: Collection[str] | None = None
+    ) -> list[RecordedEvent]:
+        """Events after ``after``, oldest first; only ``names`` and only ``partners``' when given."""
+        ...
 
     def last_position(self) -> int:
         """The position of the newest event, 0 for an empty log."""
@@ -75,6 +81,7 @@ class OrderViews(Protocol):
         status: OrderStatus | None = None,
         after: str | None = None,
         limit: int = 100,
+        partners: Collection[str] | None = None,
     ) -> list[Order]: ...
 
     def clear(self) -> None: ...
@@ -116,6 +123,46 @@ class Sequences(Protocol):
         ...
 
 
+class Clients(Protocol):
+    def add(self, client: Client, secret_hash: str) -> None:
+        """ConcurrencyConflict when the client id is taken."""
+        ...
+
+    def get(self, client_id: str) -> Client | None: ...
+
+    def secret_hash(self, client_id: str) -> str | None: ...
+
+    def all(self) -> list[Client]: ...
+
+    def disable(self, client_id: str, at: datetime) -> None: ...
+
+
+class ApiKeys(Protocol):
+    def add(self, key: ApiKey) -> None: ...
+
+    def get(self, key_id: str) -> ApiKey | None: ...
+
+    def all(self) -> list[ApiKey]: ...
+
+    def revoke(self, key_id: str, at: datetime) -> None: ...
+
+
+class SigningKeys(Protocol):
+    def add(self, key: SigningKey) -> None: ...
+
+    def usable(self) -> list[SigningKey]:
+        """Keys not retired, newest first."""
+        ...
+
+
+class AuditLog(Protocol):
+    def append(self, entry: AuditEntry) -> AuditRecord:
+        """Chain ``entry`` to the newest record; ConcurrencyConflict if another writer chained first."""
+        ...
+
+    def read(self, after: int = 0, limit: int = 100) -> list[AuditRecord]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def messages(self) -> MessageArchive: ...
@@ -137,6 +184,18 @@ class UnitOfWork(Protocol):
 
     @property
     def sequences(self) -> Sequences: ...
+
+    @property
+    def clients(self) -> Clients: ...
+
+    @property
+    def api_keys(self) -> ApiKeys: ...
+
+    @property
+    def signing_keys(self) -> SigningKeys: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> Self: ...
 

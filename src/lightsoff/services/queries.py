@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from lightsoff.domain.cross_references import CrossReference
@@ -28,14 +28,18 @@ class EventPage:
     """The cursor for the next page: the last position returned, or the one asked for when none was."""
 
 
+Partners = Collection[str] | None
+"""The partners a caller may see; None: all of them."""
+
+
 class Queries:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    def order(self, order_id: str) -> OrderDetail:
+    def order(self, order_id: str, partners: Partners = None) -> OrderDetail:
         with self._uow(write=False) as uow:
             order = uow.orders.get(order_id)
-            if order is None:
+            if order is None or not _visible(order.customer_order.partner, partners):
                 raise NotFound("order", order_id)
             return OrderDetail(
                 order=order,
@@ -51,25 +55,37 @@ class Queries:
         status: OrderStatus | None = None,
         after: str | None = None,
         limit: int = 100,
+        partners: Partners = None,
     ) -> list[Order]:
+        if partner is not None and not _visible(partner, partners):
+            return []
         with self._uow(write=False) as uow:
-            return uow.orders.find(partner=partner, po_number=po_number, status=status, after=after, limit=limit)
+            return uow.orders.find(
+                partner=partner, po_number=po_number, status=status, after=after, limit=limit, partners=partners
+            )
 
-    def order_events(self, order_id: str) -> list[RecordedEvent]:
+    def order_events(self, order_id: str, partners: Partners = None) -> list[RecordedEvent]:
         with self._uow(write=False) as uow:
-            events = uow.events.read_stream(order_id)
-            if not events and uow.orders.get(order_id) is None:
+            order = uow.orders.get(order_id)
+            if order is None or not _visible(order.customer_order.partner, partners):
                 raise NotFound("order", order_id)
-            return events
+            return uow.events.read_stream(order_id)
 
-    def event_feed(self, *, after: int = 0, limit: int = 100, names: Sequence[str] = ()) -> EventPage:
+    def event_feed(
+        self, *, after: int = 0, limit: int = 100, names: Sequence[str] = (), partners: Partners = None
+    ) -> EventPage:
         with self._uow(write=False) as uow:
-            events = uow.events.read_all(after=after, limit=limit, names=names)
+            events = uow.events.read_all(after=after, limit=limit, names=names, partners=partners)
         return EventPage(tuple(events), events[-1].position if events else after)
 
-    def message(self, message_id: str) -> InboundMessage:
+    def message(self, message_id: str, partners: Partners = None) -> InboundMessage:
         with self._uow(write=False) as uow:
             message = uow.messages.get(message_id)
-        if message is None:
+        if message is None or not _visible(message.partner, partners):
             raise NotFound("message", message_id)
         return message
+
+
+def _visible(partner: str | None, partners: Partners) -> bool:
+    """A caller confined to ``partners`` sees only theirs; to it, the rest does not exist."""
+    return partners is None or (partner is not None and partner in partners)

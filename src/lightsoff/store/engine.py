@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from lightsoff.domain.errors import ConfigurationError
 
 EVENT_LOG_LOCK = 0x6C6F67  # "log"
+AUDIT_LOG_LOCK = 0x617564  # "aud": chains audit entries one at a time on PostgreSQL
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 

@@ -7,7 +7,7 @@ Unique-constraint violations become ``ConcurrencyConflict`` so the service layer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
@@ -103,6 +103,7 @@ class SqlEventLog:
                 "data": sql.json(data),
                 "correlation_id": pending.correlation_id,
                 "causation_id": pending.causation_id,
+                "partner": pending.partner,
             }
             try:
                 position = sql.one("insert_event", row)
@@ -120,6 +121,7 @@ class SqlEventLog:
                     data=data,
                     correlation_id=pending.correlation_id,
                     causation_id=pending.causation_id,
+                    partner=pending.partner,
                     event=pending.event,
                 )
             )
@@ -133,10 +135,14 @@ class SqlEventLog:
         query = _SELECT_EVENTS.where(t.events.c.stream_id == stream_id).order_by(t.events.c.stream_version)
         return [_recorded(row) for row in self._connection.execute(query).mappings()]
 
-    def read_all(self, after: int = 0, limit: int = 100, names: Sequence[str] = ()) -> list[RecordedEvent]:
+    def read_all(
+        self, after: int = 0, limit: int = 100, names: Sequence[str] = (), partners: Collection[str] | None = None
+    ) -> list[RecordedEvent]:
         query = _SELECT_EVENTS.where(t.events.c.position > after)
         if names:
             query = query.where(t.events.c.name.in_(names))
+        if partners is not None:
+            query = query.where(t.events.c.partner.in_(sorted(partners)))
         query = query.order_by(t.events.c.position).limit(limit)
         return [_recorded(row) for row in self._connection.execute(query).mappings()]
 
@@ -157,6 +163,7 @@ def _recorded(row: Any) -> RecordedEvent:
         data=row["data"],
         correlation_id=row["correlation_id"],
         causation_id=row["causation_id"],
+        partner=row["partner"],
     )
 
 
@@ -198,10 +205,13 @@ class SqlOrderViews:
         status: OrderStatus | None = None,
         after: str | None = None,
         limit: int = 100,
+        partners: Collection[str] | None = None,
     ) -> list[Order]:
         query = select(t.orders.c.data)
         if partner is not None:
             query = query.where(t.orders.c.partner == partner)
+        if partners is not None:
+            query = query.where(t.orders.c.partner.in_(sorted(partners)))
         if po_number is not None:
             query = query.where(t.orders.c.po_number == po_number)
         if status is not None:

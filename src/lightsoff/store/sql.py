@@ -34,9 +34,9 @@ STATEMENTS = {
             :correlation_id, :idempotency_key, :client_id, :partner, :outcome, :order_ids, :detail, :processed_at)""",
     "insert_event": """
         INSERT INTO events (event_id, stream_id, stream_version, name, version, occurred_at, data,
-            correlation_id, causation_id)
+            correlation_id, causation_id, partner)
         VALUES (:event_id, :stream_id, :stream_version, :name, :version, :occurred_at, :data,
-            :correlation_id, :causation_id)
+            :correlation_id, :causation_id, :partner)
         RETURNING position""",
     "insert_outbox": "INSERT INTO outbox (event_position, created_at) VALUES (:event_position, :created_at)",
     "lock_event_log": "SELECT pg_advisory_xact_lock(:key)",
@@ -62,6 +62,13 @@ STATEMENTS = {
     "insert_idempotency_key": """
         INSERT INTO idempotency_keys (scope, key, fingerprint, message_id, created_at)
         VALUES (:scope, :key, :fingerprint, :message_id, :created_at)""",
+    "lock_audit_log": "SELECT pg_advisory_xact_lock(:key)",
+    "audit_tail": "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1",
+    "insert_audit_record": """
+        INSERT INTO audit_log (sequence, at, actor, source, action, resource, outcome, correlation_id, detail,
+            previous_hash, hash)
+        VALUES (:sequence, :at, :actor, :source, :action, :resource, :outcome, :correlation_id, :detail,
+            :previous_hash, :hash)""",
     "next_sequence_value": """
         INSERT INTO sequences (name, value) VALUES (:name, 1)
         ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1

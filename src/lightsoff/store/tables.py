@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -91,8 +93,10 @@ events = Table(
     Column("data", Json, nullable=False),
     Column("correlation_id", String(128)),
     Column("causation_id", String(64)),
+    Column("partner", String(35)),
     UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
     Index("ix_events_name_position", "name", "position"),
+    Index("ix_events_partner_position", "partner", "position"),
 )
 
 outbox = Table(
@@ -159,6 +163,57 @@ sequences = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("roles", Json, nullable=False),
+    Column("partners", Json),
+    Column("ip_allowlist", Json, nullable=False),
+    Column("rate_per_second", Float),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("client_id", String(64), ForeignKey("clients.client_id"), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Index("ix_api_keys_client_id", "client_id"),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("private_key", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("retired_at", UtcDateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("action", String(200), nullable=False),
+    Column("resource", String(200)),
+    Column("outcome", String(32), nullable=False),
+    Column("correlation_id", String(128)),
+    Column("detail", Json, nullable=False),
+    Column("previous_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
 )
 
 PROJECTION_TABLES = (orders, cross_references, exception_cases)

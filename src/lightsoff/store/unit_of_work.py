@@ -19,6 +19,7 @@ from lightsoff.store.repositories import (
     SqlOrderViews,
     SqlSequences,
 )
+from lightsoff.store.security_repositories import SqlApiKeys, SqlAuditLog, SqlClients, SqlSigningKeys
 from lightsoff.store.sql import HotSql
 
 WRITE_LOCK_TIMEOUT_S = 30.0
@@ -32,6 +33,10 @@ class SqlUnitOfWork:
     exception_cases: SqlExceptionCaseViews
     idempotency: SqlIdempotencyRecords
     sequences: SqlSequences
+    clients: SqlClients
+    api_keys: SqlApiKeys
+    signing_keys: SqlSigningKeys
+    audit: SqlAuditLog
 
     def __init__(self, database: Database, *, write: bool = True) -> None:
         self._database = database
@@ -61,6 +66,10 @@ class SqlUnitOfWork:
         self.exception_cases = SqlExceptionCaseViews(connection, sql)
         self.idempotency = SqlIdempotencyRecords(sql)
         self.sequences = SqlSequences(sql)
+        self.clients = SqlClients(connection)
+        self.api_keys = SqlApiKeys(connection)
+        self.signing_keys = SqlSigningKeys(connection)
+        self.audit = SqlAuditLog(connection, sql)
         return self
 
     def commit(self) -> None:
