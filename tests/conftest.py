@@ -29,6 +29,7 @@ from lightsoff.bootstrap import Lightsoff, bootstrap
 from lightsoff.config.loader import load_reference_data
 from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
 from lightsoff.domain.reference_data import ReferenceData
+from lightsoff.domain.security import Role
 from lightsoff.settings import Settings
 from lightsoff.store import migrate
 from lightsoff.store.engine import connect
@@ -182,7 +183,44 @@ def live_server(lightsoff: Lightsoff) -> Iterator[LiveServer]:
         yield server
 
 
+UNLIMITED = 1e6
+"""Requests per second for test clients that must never be rate limited."""
+
+
 @pytest.fixture
-def api(live_server: LiveServer) -> Iterator[httpx.Client]:
+def grant(lightsoff: Lightsoff) -> Callable[..., dict[str, str]]:
+    """A factory: register a client with these roles (and confinement), return its Authorization header."""
+    numbers = itertools.count(1)
+
+    def make(
+        *roles: Role,
+        partners: list[str] | None = None,
+        allow: tuple[str, ...] = (),
+        rate: float | None = UNLIMITED,
+        scope: str | None = None,
+    ) -> dict[str, str]:
+        registration = lightsoff.security.clients.register(
+            f"test client {next(numbers)}",
+            roles or (Role.ADMIN,),
+            partners=partners,
+            ip_allowlist=allow,
+            rate_per_second=rate,
+        )
+        token = lightsoff.security.tokens.issue(registration.client.client_id, registration.secret, scope)
+        return {"Authorization": f"Bearer {token.access_token}"}
+
+    return make
+
+
+@pytest.fixture
+def api(live_server: LiveServer, grant: Callable[..., dict[str, str]]) -> Iterator[httpx.Client]:
+    """An HTTP client of the live server, authenticated as an administrator."""
+    with httpx.Client(base_url=live_server.url, timeout=30, headers=grant(Role.ADMIN)) as client:
+        yield client
+
+
+@pytest.fixture
+def anonymous(live_server: LiveServer) -> Iterator[httpx.Client]:
+    """An HTTP client of the live server with no credentials."""
     with httpx.Client(base_url=live_server.url, timeout=30) as client:
         yield client

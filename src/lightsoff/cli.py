@@ -5,6 +5,7 @@ Errors are one readable line and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -18,14 +19,17 @@ import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from lightsoff.api.app import create_app
-from lightsoff.bootstrap import Lightsoff, SystemClock, bootstrap
+from lightsoff.bootstrap import Lightsoff, SystemClock, bootstrap, ensure_demo_client
 from lightsoff.config.loader import load_reference_data
 from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
+from lightsoff.domain.audit import AuditEntry
 from lightsoff.domain.errors import ConfigurationError, LightsoffError
 from lightsoff.domain.messages import MessageOutcome
+from lightsoff.domain.security import Role
 from lightsoff.observability.logging import configure_logging
 from lightsoff.services.intake import Submission
 from lightsoff.services.replay import rebuild_read_models
@@ -41,6 +45,10 @@ config_app = typer.Typer(help="Partner profiles, product master, routing.", no_a
 app.add_typer(db_app, name="db")
 app.add_typer(orders_app, name="orders")
 app.add_typer(config_app, name="config")
+clients_app = typer.Typer(help="Clients (callers of the API) and their API keys.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(clients_app, name="clients")
+app.add_typer(audit_app, name="audit")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -94,7 +102,8 @@ def serve(
     configure_logging(settings.log_level, settings.log_format)
     lightsoff = bootstrap(settings)
     require_current_schema(lightsoff)
-    print_banner(lightsoff)
+    credentials = ensure_demo_client(lightsoff) if demo and lightsoff.security.enabled else None
+    print_banner(lightsoff, credentials)
     uvicorn.run(
         create_app(lightsoff),
         host=settings.host,
@@ -102,22 +111,41 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
         server_header=False,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
-def print_banner(lightsoff: Lightsoff) -> None:
+def print_banner(lightsoff: Lightsoff, credentials: tuple[str, str] | None) -> None:
     settings = lightsoff.settings
     base = f"http://{settings.host}:{settings.port}"
     partners = lightsoff.reference_data.partners()
     out.print(f"[bold]lightsoff[/] on {base}  (database: {_safe_url(settings.effective_database_url)})")
     out.print(f"  API docs:  {base}/docs   OpenAPI: {base}/openapi.json")
     out.print(f"  partners:  {', '.join(p.code for p in partners) or 'none (set LIGHTSOFF_CONFIG_DIR)'}")
+    if not lightsoff.security.enabled:
+        out.print("  [bold red]authentication and audit are OFF (LIGHTSOFF_INSECURE_NO_AUTH)[/]")
+    if credentials is not None:
+        client_id, secret = credentials
+        out.print(f"  demo client (admin): id {client_id}  secret {secret}", highlight=False, markup=False)
     if any(p.code == "ACME" for p in partners):
-        out.print("  try it:", style="bold")
-        out.print(demo_curl(base, lightsoff), soft_wrap=True, highlight=False, markup=False)
+        out.print("  try it (bash):", style="bold")
+        for line in demo_commands(base, credentials):
+            out.print(line, soft_wrap=True, highlight=False, markup=False)
 
 
-def demo_curl(base: str, lightsoff: Lightsoff) -> str:
+def demo_commands(base: str, credentials: tuple[str, str] | None) -> list[str]:
+    """Commands that work as printed: get a token with the demo client, then submit a demo order."""
+    if credentials is None:
+        return [demo_curl(base, "")]
+    client_id, secret = credentials
+    token = (
+        f"TOKEN=$(curl -sS -u {client_id}:{secret} -d grant_type=client_credentials {base}/oauth/token"
+        " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
+    )
+    return [token, demo_curl(base, ' -H "Authorization: Bearer $TOKEN"')]
+
+
+def demo_curl(base: str, auth: str) -> str:
     today = SystemClock().now().date()
     order = {
         "partner": "ACME",
@@ -131,7 +159,7 @@ def demo_curl(base: str, lightsoff: Lightsoff) -> str:
         ],
     }
     return (
-        f"curl -sS -X POST {base}/v1/orders -H 'Content-Type: application/json' "
+        f"curl -sS -X POST {base}/v1/orders -H 'Content-Type: application/json'{auth} "
         f"-d '{json.dumps(order, separators=(',', ':'))}'"
     )
 
@@ -221,6 +249,103 @@ def config_check(
         fail(f"{len(exc.problems)} problem(s) in {folder}")
     else:
         out.print(f"{folder}: {len(data.partners())} partners, {len(data.products())} products: all valid")
+
+
+@clients_app.command("add")
+def clients_add(
+    name: Annotated[str, typer.Argument(help="who the client is, e.g. 'Lobster orchestrator'")],
+    role: Annotated[list[Role], typer.Option(help="repeat for several")],
+    partner: Annotated[list[str] | None, typer.Option(help="confine to these partners (repeat); default: all")] = None,
+    allow: Annotated[list[str] | None, typer.Option(help="allowed source network, CIDR (repeat); default: any")] = None,
+    rate: Annotated[
+        float | None, typer.Option(help="requests per second; default: LIGHTSOFF_DEFAULT_RATE_PER_SECOND")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option(help="default: derived from the name")] = None,
+) -> None:
+    """Register a client; its secret is printed once and stored only as a hash."""
+    with running(load_settings()) as lightsoff:
+        require_current_schema(lightsoff)
+        registration = lightsoff.security.clients.register(
+            name, role, client_id=client_id, partners=partner or None, ip_allowlist=allow or (), rate_per_second=rate
+        )
+        _audit_cli(lightsoff, "clients.add", registration.client.client_id)
+    out.print(f"client_id:     {registration.client.client_id}", highlight=False)
+    out.print(f"client_secret: {registration.secret}", highlight=False)
+    out.print("The secret is shown this once; store it now.", style="bold")
+
+
+@clients_app.command("list")
+def clients_list() -> None:
+    """List clients, their roles, partners and allowlists (never secrets)."""
+    with running(load_settings()) as lightsoff:
+        require_current_schema(lightsoff)
+        clients = lightsoff.security.clients.clients()
+    table = Table("client_id", "name", "roles", "partners", "allowlist", "rate/s", "status")
+    for client in clients:
+        table.add_row(
+            client.client_id,
+            client.name,
+            ", ".join(client.roles),
+            ", ".join(client.partners) if client.partners is not None else "all",
+            ", ".join(client.ip_allowlist) or "any",
+            f"{client.rate_per_second:g}" if client.rate_per_second else "default",
+            "enabled" if client.enabled else "disabled",
+        )
+    out.print(table)
+
+
+@clients_app.command("disable")
+def clients_disable(client_id: str) -> None:
+    """Disable a client: its tokens and keys stop working within seconds."""
+    with running(load_settings()) as lightsoff:
+        require_current_schema(lightsoff)
+        lightsoff.security.clients.disable(client_id)
+        _audit_cli(lightsoff, "clients.disable", client_id)
+    out.print(f"client {client_id} disabled")
+
+
+@clients_app.command("new-key")
+def clients_new_key(client_id: str) -> None:
+    """Create an API key for a client (the same scopes as the client); printed once."""
+    with running(load_settings()) as lightsoff:
+        require_current_schema(lightsoff)
+        issued = lightsoff.security.clients.new_api_key(client_id)
+        _audit_cli(lightsoff, "clients.new_key", f"{client_id}/{issued.key_id}")
+    out.print(f"api_key: {issued.key}", highlight=False)
+    out.print("The key is shown this once; store it now.", style="bold")
+
+
+@clients_app.command("revoke-key")
+def clients_revoke_key(key_id: str) -> None:
+    """Revoke an API key by its id (the part after lsk_ and before the next _)."""
+    with running(load_settings()) as lightsoff:
+        require_current_schema(lightsoff)
+        lightsoff.security.clients.revoke_api_key(key_id)
+        _audit_cli(lightsoff, "clients.revoke_key", key_id)
+    out.print(f"API key {key_id} revoked")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expect_head: Annotated[str | None, typer.Option(help="a head hash printed by an earlier verify")] = None,
+) -> None:
+    """Check the audit trail's hash chain; exit 1 and list every break when it does not hold."""
+    with running(load_settings()) as lightsoff:
+        require_current_schema(lightsoff)
+        with Progress(TextColumn("verifying audit trail"), MofNCompleteColumn(), console=err) as progress:
+            task = progress.add_task("verify", total=None)
+            report = lightsoff.security.audit.verify(lambda count: progress.update(task, completed=count), expect_head)
+    for chain_break in report.breaks:
+        err.print(f"entry {chain_break.sequence}: {chain_break.reason}", highlight=False)
+    out.print(f"{report.entries} entries; head {report.head_hash}", highlight=False)
+    if not report.intact:
+        fail(f"the audit trail does not hold: {len(report.breaks)} break(s)")
+
+
+def _audit_cli(lightsoff: Lightsoff, action: str, resource: str) -> None:
+    actor = f"cli:{getpass.getuser()}"
+    entry = AuditEntry(lightsoff.clock.now(), actor, "cli", action, resource, "ok")
+    lightsoff.security.audit.record(entry)
 
 
 def main() -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import shlex
+import queue
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +20,12 @@ from typing import IO
 import httpx
 import pytest
 
+from lightsoff.store import migrate
 from tests.conftest import PostgresServer
 from tests.factories import line, order_json
 
 LIGHTSOFF = [sys.executable, "-m", "lightsoff.cli"]
+HEAD = migrate.head_revision()
 
 
 def run(*args: str, env: dict[str, str], check: bool = False) -> subprocess.CompletedProcess[str]:
@@ -39,16 +43,16 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def test_db_upgrade_creates_then_keeps_the_schema(env: dict[str, str], tmp_path: Path) -> None:
     first = run("db", "upgrade", env=env, check=True)
-    assert "migrated from empty to 0001" in first.stdout
+    assert f"migrated from empty to {HEAD}" in first.stdout
     assert (tmp_path / "data" / "lightsoff.db").exists()
-    assert "up to date at 0001" in run("db", "upgrade", env=env, check=True).stdout
+    assert f"up to date at {HEAD}" in run("db", "upgrade", env=env, check=True).stdout
 
 
 def test_db_upgrade_on_postgresql(env: dict[str, str], postgres_server: PostgresServer) -> None:
     url = postgres_server.create(migrated=False)
     try:
         result = run("db", "upgrade", env=env | {"LIGHTSOFF_DATABASE_URL": url}, check=True)
-        assert "migrated from empty to 0001" in result.stdout
+        assert f"migrated from empty to {HEAD}" in result.stdout
     finally:
         postgres_server.drop(url)
 
@@ -118,18 +122,24 @@ def free_port() -> int:
 
 
 def read_until(stream: IO[str], marker: str, timeout: float) -> list[str]:
-    """Lines of ``stream`` up to the one containing ``marker``."""
-    lines: list[str] = []
+    """Lines of ``stream`` up to the one containing ``marker``.
+
+    A thread reads the lines: select() on the pipe would miss lines already pulled into Python's
+    buffer by an earlier readline(), and wait for nothing.
+    """
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in iter(stream.readline, "")], daemon=True).start()
+    seen: list[str] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if select.select([stream], [], [], 0.1)[0]:
-            line = stream.readline()
-            if not line:
-                break
-            lines.append(line)
-            if marker in line:
-                return lines
-    raise AssertionError(f"no line with {marker!r} within {timeout} s; got {lines}")
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        seen.append(line)
+        if marker in line:
+            return seen
+    raise AssertionError(f"no line with {marker!r} within {timeout} s; got {seen}")
 
 
 @pytest.fixture
@@ -143,7 +153,7 @@ def served(env: dict[str, str]) -> Iterator[tuple[str, list[str]]]:
     base = f"http://127.0.0.1:{port}"
     try:
         assert process.stdout is not None
-        banner = read_until(process.stdout, "curl ", timeout=30)
+        banner = read_until(process.stdout, "curl -sS -X POST", timeout=30)
         deadline = time.monotonic() + 30
         while not healthy(base):
             assert process.poll() is None, "serve exited"
@@ -162,17 +172,84 @@ def healthy(base: str) -> bool:
         return False
 
 
-def test_serve_prints_the_docs_url_and_a_curl_that_works_as_printed(served: tuple[str, list[str]]) -> None:
+def test_serve_prints_the_docs_url_and_commands_that_work_as_printed(served: tuple[str, list[str]]) -> None:
     base, banner = served
     assert any(f"API docs:  {base}/docs" in line for line in banner)
-    curl = banner[-1].strip()
-    result = subprocess.run(shlex.split(curl), capture_output=True, text=True, timeout=30, check=True)
+    [credentials] = [line for line in banner if "demo client (admin)" in line]
+    assert "id demo-admin" in credentials
+    token_line, order_line = banner[-2].strip(), banner[-1].strip()
+    assert token_line.startswith("TOKEN=$(curl")
+    script = f"set -euo pipefail\n{token_line}\n{order_line}\n"
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30, check=True)
     answer = json.loads(result.stdout)
     assert (answer["status"], answer["exceptions"]) == ("validated", [])
-    assert httpx.get(f"{base}/v1/orders/{answer['order_id']}").json()["partner"] == "ACME"
+    assert httpx.get(f"{base}/v1/orders/{answer['order_id']}").status_code == 401, "reading needs a token too"
+
+
+def test_the_demo_secret_stays_the_same_across_restarts(env: dict[str, str], tmp_path: Path) -> None:
+    run("db", "upgrade", env=env, check=True)
+    secrets_seen = set()
+    for _ in range(2):
+        port = free_port()
+        command = [*LIGHTSOFF, "serve", "--demo"]
+        process = subprocess.Popen(
+            command,
+            env=env | {"LIGHTSOFF_PORT": str(port)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            [line] = [line for line in read_until(process.stdout, "demo client", 30) if "demo client" in line]
+            secrets_seen.add(line.split("secret ")[1].strip())
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=20)
+    assert len(secrets_seen) == 1
+    assert oct((tmp_path / "data" / "demo-client.secret").stat().st_mode & 0o777) == "0o600"
 
 
 def test_serve_refuses_an_unmigrated_database(env: dict[str, str]) -> None:
     result = subprocess.run([*LIGHTSOFF, "serve"], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert "run `lightsoff db upgrade` first" in result.stderr
+
+
+def test_clients_are_added_listed_keyed_and_disabled(env: dict[str, str]) -> None:
+    run("db", "upgrade", env=env, check=True)
+    added = run(
+        "clients", "add", "Lobster orchestrator", "--role", "orchestrator", "--partner", "ACME",
+        "--allow", "10.0.0.0/8", "--rate", "20", env=env, check=True,
+    )  # fmt: skip
+    client_id = re.search(r"client_id:\s+(\S+)", added.stdout)
+    secret = re.search(r"client_secret:\s+(\S+)", added.stdout)
+    assert client_id is not None
+    assert secret is not None
+    listed = run("clients", "list", env=env, check=True).stdout
+    assert client_id.group(1) in listed
+    assert "10.0.0.0/8" in listed
+    assert secret.group(1) not in listed
+    key = run("clients", "new-key", client_id.group(1), env=env, check=True).stdout
+    assert re.search(r"api_key: lsk_[0-9a-f]{16}_\S+", key)
+    run("clients", "disable", client_id.group(1), env=env, check=True)
+    assert "disabled" in run("clients", "list", env=env, check=True).stdout
+    refused = run("clients", "add", "x", "--role", "wizard", env=env)
+    assert refused.returncode == 2
+    assert "wizard" in refused.stderr
+
+
+def test_audit_verify_finds_tampering(env: dict[str, str], tmp_path: Path) -> None:
+    run("db", "upgrade", env=env, check=True)
+    for name in ("one", "two", "three"):
+        run("clients", "add", name, "--role", "viewer", env=env, check=True)
+    clean = run("audit", "verify", env=env, check=True)
+    assert "3 entries; head " in clean.stdout
+    database = sqlite3.connect(tmp_path / "data" / "lightsoff.db")
+    with database:
+        database.execute("UPDATE audit_log SET actor = 'cli:someone-else' WHERE sequence = 2")
+    database.close()
+    tampered = run("audit", "verify", env=env)
+    assert tampered.returncode == 2
+    assert "entry 2: its content does not match its hash (edited)" in tampered.stderr
+    assert "the audit trail does not hold: 1 break(s)" in tampered.stderr

@@ -8,9 +8,13 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from lightsoff import __version__
+from lightsoff.api.audit import AuditMiddleware
 from lightsoff.api.context import CorrelationIdMiddleware
 from lightsoff.api.errors import install_error_handlers
-from lightsoff.api.routes import events, health, messages, orders, problems
+from lightsoff.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
+from lightsoff.api.problems import PROBLEM_JSON
+from lightsoff.api.routes import audit, auth, events, health, messages, orders, problems
+from lightsoff.api.schemas import InvalidRequestRead, ProblemRead
 from lightsoff.bootstrap import Lightsoff
 from lightsoff.formats.canonical_json import OrderCreate
 
@@ -24,21 +28,73 @@ every response carries `X-Correlation-ID`.
 def create_app(lightsoff: Lightsoff) -> FastAPI:
     app = FastAPI(title="lightsoff", version=__version__, description=DESCRIPTION)
     app.state.lightsoff = lightsoff
-    for router in (orders.router, events.router, messages.router, health.router, problems.router):
+    for router in (
+        orders.router,
+        events.router,
+        messages.router,
+        audit.router,
+        auth.router,
+        health.router,
+        problems.router,
+    ):
         app.include_router(router)
     install_error_handlers(app)
+    settings = lightsoff.settings
+    app.add_middleware(
+        BodyLimitMiddleware, limits={"/v1/orders": settings.max_order_bytes}, default=settings.max_request_bytes
+    )
+    app.add_middleware(AuditMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The generated document, plus the request body schema the raw-body intake route cannot infer."""
+    """The generated document, corrected where FastAPI cannot know better.
+
+    It adds the request body schema the raw-body intake route cannot infer, documents errors as the
+    problem+json they are, with the 401/403/429 every protected operation can answer, and replaces
+    FastAPI's default 422 shape with the one lightsoff sends.
+    """
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        body = OrderCreate.model_json_schema(ref_template="#/components/schemas/{model}")
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.update(body.pop("$defs", {}))
-        components["OrderCreate"] = body
+        for model in (OrderCreate, InvalidRequestRead, ProblemRead):
+            definition = model.model_json_schema(ref_template=_REF + "{model}")
+            components.update(definition.pop("$defs", {}))
+            components[model.__name__] = definition
+        for path, item in schema["paths"].items():
+            for operation in item.values():
+                _document_errors(operation, problem_json=not path.startswith("/oauth"))
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+_REF = "#/components/schemas/"
+_SECURED_ERRORS = {
+    "401": "No or invalid credentials",
+    "403": "A scope the caller lacks, or an address outside its allowlist",
+    "429": "Over the caller's request rate",
+}
+
+
+def _document_errors(operation: dict[str, Any], *, problem_json: bool) -> None:
+    responses = operation.setdefault("responses", {})
+    if "HTTPValidationError" in str(responses.get("422", "")):
+        responses["422"] = {
+            "description": "Invalid parameters",
+            "content": {"": {"schema": {"$ref": _REF + "InvalidRequestRead"}}},
+        }
+    if operation.get("security"):
+        for status, description in _SECURED_ERRORS.items():
+            responses.setdefault(
+                status, {"description": description, "content": {"": {"schema": {"$ref": _REF + "ProblemRead"}}}}
+            )
+    for status, response in responses.items():
+        content = response.get("content", {})
+        if int(status) >= 400 and content:
+            media = PROBLEM_JSON if problem_json else "application/json"
+            response["content"] = {media: next(iter(content.values()))}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
+from lightsoff.api.guards import BodyTooLarge
 from lightsoff.api.problems import problem_response
-from lightsoff.domain.errors import NotFound, Unavailable
+from lightsoff.domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, Unavailable
 from lightsoff.formats.canonical_json import json_path
 
 _log = structlog.get_logger("lightsoff.api")
@@ -16,6 +19,10 @@ _log = structlog.get_logger("lightsoff.api")
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _not_found)  # type: ignore[arg-type]
+    app.add_exception_handler(Unauthenticated, _unauthenticated)  # type: ignore[arg-type]
+    app.add_exception_handler(Forbidden, _forbidden)  # type: ignore[arg-type]
+    app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
+    app.add_exception_handler(BodyTooLarge, _too_large)  # type: ignore[arg-type]
     app.add_exception_handler(Unavailable, _unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
@@ -24,6 +31,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def _not_found(request: Request, exc: NotFound) -> Response:
     return problem_response("not-found", f"{exc.kind.capitalize()} {exc.identifier} does not exist.")
+
+
+def _unauthenticated(request: Request, exc: Unauthenticated) -> Response:
+    challenge = 'Bearer realm="lightsoff"'
+    if request.headers.get("authorization") or request.headers.get("x-api-key"):
+        challenge += ', error="invalid_token"'
+    return problem_response("unauthenticated", str(exc), headers={"WWW-Authenticate": challenge})
+
+
+def _forbidden(request: Request, exc: Forbidden) -> Response:
+    return problem_response("forbidden", str(exc))
+
+
+def _rate_limited(request: Request, exc: RateLimited) -> Response:
+    seconds = max(1, math.ceil(exc.retry_after))
+    return problem_response("too-many-requests", str(exc), headers={"Retry-After": str(seconds)})
+
+
+def _too_large(request: Request, exc: BodyTooLarge) -> Response:
+    return problem_response("payload-too-large", f"This route takes bodies of at most {exc.limit} bytes.")
 
 
 def _unavailable(request: Request, exc: Unavailable) -> Response:

@@ -58,6 +58,27 @@ PROBLEM_TYPES = {
             422,
             "A query parameter, path parameter or header is missing or malformed; `errors` says which.",
         ),
+        ProblemType(
+            "unauthenticated",
+            "Authentication required",
+            401,
+            "Send `Authorization: Bearer <access token>` (from POST /oauth/token with your client id and secret) "
+            "or `X-API-Key: <key>`. `detail` says what was missing or wrong with the credential sent.",
+        ),
+        ProblemType(
+            "forbidden",
+            "Not allowed",
+            403,
+            "The caller is known but may not do this: a scope it lacks, or an address outside its allowlist. "
+            "`detail` says which; an administrator can change the client's roles or allowlist.",
+        ),
+        ProblemType(
+            "too-many-requests",
+            "Too many requests",
+            429,
+            "The caller is over its request rate (or failed to authenticate too often). Retry after the seconds "
+            "in Retry-After.",
+        ),
         ProblemType("not-found", "Not found", 404, "No such resource, or not one you may see."),
         ProblemType("method-not-allowed", "Method not allowed", 405, "The resource exists but not with this method."),
         ProblemType(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from lightsoff.domain.audit import AuditRecord
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.customer_order import Address, ShipTo
 from lightsoff.domain.events import RecordedEvent
@@ -210,6 +211,7 @@ class EventRead(BaseModel):
     causationid: str | None = Field(description="the message or event that caused it")
     position: int = Field(description="the event's position in the global log")
     streamversion: int = Field(description="the event's number within its subject's stream")
+    partner: str | None = Field(description="the partner the event concerns, when there is one")
 
     @classmethod
     def of(cls, event: RecordedEvent, source: str) -> EventRead:
@@ -224,6 +226,7 @@ class EventRead(BaseModel):
             causationid=event.causation_id,
             position=event.position,
             streamversion=event.stream_version,
+            partner=event.partner,
         )
 
 
@@ -296,6 +299,24 @@ class InvalidOrderRead(ProblemRead):
     message_id: str
 
 
+class InvalidRequestRead(ProblemRead):
+    errors: list[FieldErrorRead] = Field(description="each with path like query.limit")
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(description="seconds")
+    scope: str = Field(description="the granted scopes, space-separated")
+
+
+class OAuthErrorRead(BaseModel):
+    """RFC 6749 §5.2, the format OAuth clients expect from the token endpoint."""
+
+    error: str = Field(description="invalid_client, invalid_scope, unsupported_grant_type, slow_down…")
+    error_description: str
+
+
 class HealthRead(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
@@ -306,3 +327,39 @@ class ProblemTypeRead(BaseModel):
     title: str
     status: int
     description: str
+
+
+class AuditRecordRead(BaseModel):
+    sequence: int
+    at: datetime
+    actor: str
+    source: str
+    action: str
+    resource: str | None
+    outcome: str
+    correlation_id: str | None
+    detail: dict[str, Any]
+    previous_hash: str
+    hash: str
+
+    @classmethod
+    def of(cls, record: AuditRecord) -> AuditRecordRead:
+        entry = record.entry
+        return cls(
+            sequence=record.sequence,
+            at=entry.at,
+            actor=entry.actor,
+            source=entry.source,
+            action=entry.action,
+            resource=entry.resource,
+            outcome=entry.outcome,
+            correlation_id=entry.correlation_id,
+            detail=entry.detail or {},
+            previous_hash=record.previous_hash,
+            hash=record.hash,
+        )
+
+
+class AuditPageRead(BaseModel):
+    items: list[AuditRecordRead]
+    next_after: int

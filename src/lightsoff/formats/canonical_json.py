@@ -16,7 +16,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from lightsoff.domain import gs1
@@ -35,9 +44,22 @@ def _valid_gtin(value: str) -> str:
     return value
 
 
+def _number_only(value: Any, handler: ValidatorFunctionWrapHandler) -> Decimal:
+    """A quantity is a JSON number; a string ("12") is refused rather than guessed at."""
+    if isinstance(value, str):
+        raise PydanticCustomError("decimal_type", "must be a number")
+    result: Decimal = handler(value)
+    return result
+
+
 Code = Annotated[str, Field(min_length=1, max_length=35)]
 ItemCode = Annotated[str, Field(min_length=1, max_length=64)]
-Gtin = Annotated[str, AfterValidator(_valid_gtin)]
+Gtin = Annotated[str, Field(pattern=r"^(\d{8}|\d{12,14})$"), AfterValidator(_valid_gtin)]
+Quantity = Annotated[
+    Decimal,
+    WrapValidator(_number_only),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000}),
+]
 
 
 class AddressIn(BaseModel):
@@ -63,13 +85,20 @@ class ShipToIn(BaseModel):
 
 
 class OrderLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [key], "properties": {key: {"type": "string"}}} for key in ("sku", "customer_sku", "gtin")
+            ]
+        },
+    )
 
     line_no: int = Field(gt=0, le=999_999, description="the partner's line number, unique in the order")
     sku: ItemCode | None = Field(default=None, description="our SKU, when the partner knows it")
     customer_sku: ItemCode | None = Field(default=None, description="the partner's own item code")
     gtin: Gtin | None = Field(default=None, description="the item's GTIN-8, -12, -13 or -14")
-    quantity: Decimal = Field(
+    quantity: Quantity = Field(
         gt=0, le=1_000_000_000, decimal_places=6, description="the ordered quantity, a positive number"
     )
     uom: str = Field(min_length=1, max_length=10, description="the unit of measure, such as EA or CS")

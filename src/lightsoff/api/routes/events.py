@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
-from lightsoff.api.deps import LightsoffDep
+from lightsoff.api.deps import EventsReader, LightsoffDep
 from lightsoff.api.schemas import EventPageRead, EventRead
 from lightsoff.domain.events import TYPE_PREFIX
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
+_NAME = r"(lightsoff\.)?[a-z_]+\.[a-z_]+(\.v[0-9]+)?"
+TYPE_PATTERN = rf"^{_NAME}(,{_NAME})*$"
+MAX_POSITION = 2**63 - 1
+"""Positions are 64-bit integers in the database; a larger cursor is a 422, not an overflow."""
 
 
 def event_names(types: list[str]) -> list[str]:
@@ -28,13 +33,18 @@ def event_names(types: list[str]) -> list[str]:
 @router.get("", summary="The global event feed, oldest first, from a cursor")
 def event_feed(
     lightsoff: LightsoffDep,
-    after: Annotated[int, Query(ge=0, description="return events after this position (0: from the start)")] = 0,
+    caller: EventsReader,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_POSITION, description="return events after this position (0: from the start)")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     type: Annotated[
-        list[str] | None,
+        list[Annotated[str, Field(pattern=TYPE_PATTERN, max_length=500)]] | None,
         Query(description="only these event types (order.held or lightsoff.order.held.v1); repeat or comma-separate"),
     ] = None,
 ) -> EventPageRead:
-    page = lightsoff.queries.event_feed(after=after, limit=limit, names=event_names(type or []))
+    page = lightsoff.queries.event_feed(
+        after=after, limit=limit, names=event_names(type or []), partners=caller.partners
+    )
     source = lightsoff.settings.event_source
     return EventPageRead(items=[EventRead.of(event, source) for event in page.events], next_after=page.next_after)

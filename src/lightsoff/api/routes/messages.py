@@ -7,7 +7,7 @@ import hashlib
 
 from fastapi import APIRouter, Response
 
-from lightsoff.api.deps import LightsoffDep
+from lightsoff.api.deps import LightsoffDep, MessagesReader
 from lightsoff.api.schemas import MessageRead, ProblemRead
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
@@ -18,18 +18,21 @@ router = APIRouter(prefix="/v1/messages", tags=["messages"])
     summary="An archived message: when, from whom, what it became",
     responses={404: {"model": ProblemRead}},
 )
-def get_message(message_id: str, lightsoff: LightsoffDep) -> MessageRead:
-    return MessageRead.of(lightsoff.queries.message(message_id))
+def get_message(message_id: str, lightsoff: LightsoffDep, caller: MessagesReader) -> MessageRead:
+    return MessageRead.of(lightsoff.queries.message(message_id, caller.partners))
 
 
 @router.get(
     "/{message_id}/raw",
     summary="The archived body exactly as received",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ProblemRead}},
+    responses={
+        200: {"content": {"*/*": {}}, "description": "the body, with its original Content-Type"},
+        404: {"model": ProblemRead},
+    },
 )
-def get_raw_message(message_id: str, lightsoff: LightsoffDep) -> Response:
-    message = lightsoff.queries.message(message_id)
+def get_raw_message(message_id: str, lightsoff: LightsoffDep, caller: MessagesReader) -> Response:
+    message = lightsoff.queries.message(message_id, caller.partners)
     digest = base64.b64encode(hashlib.sha256(message.body).digest()).decode()
     return Response(
         message.body,

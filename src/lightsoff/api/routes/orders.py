@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from lightsoff.api.deps import CorrelationIdDep, LightsoffDep
+from lightsoff.api.deps import CorrelationIdDep, LightsoffDep, OrdersReader, OrdersWriter
 from lightsoff.api.problems import problem_response
 from lightsoff.api.schemas import (
     EventList,
@@ -15,6 +15,7 @@ from lightsoff.api.schemas import (
     ExceptionCaseRead,
     IntakeResponse,
     InvalidOrderRead,
+    InvalidRequestRead,
     OrderList,
     OrderRead,
     OrderSummaryRead,
@@ -39,26 +40,6 @@ ORDER_BODY = {
 }
 
 
-class BodyTooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"the body is larger than {limit} bytes")
-        self.limit = limit
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused as soon as it passes ``limit`` (a declared Content-Length is checked first)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.post(
     "",
     status_code=202,
@@ -72,28 +53,31 @@ async def read_body(request: Request, limit: int) -> bytes:
         202: {"model": IntakeResponse, "description": "Accepted: validated, or held with exception cases"},
         409: {"model": ProblemRead, "description": "Idempotency-Key reused with another body, or PO changed"},
         413: {"model": ProblemRead, "description": "Body too large"},
-        422: {"model": InvalidOrderRead, "description": "Rejected, with every problem listed"},
+        422: {
+            "model": InvalidOrderRead | InvalidRequestRead,
+            "description": "The order, with every problem listed; or a malformed header (Idempotency-Key)",
+        },
     },
 )
 async def submit_order(
     request: Request,
     lightsoff: LightsoffDep,
     correlation_id: CorrelationIdDep,
+    caller: OrdersWriter,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", max_length=255, description="makes a retry safe")
     ] = None,
 ) -> Response:
-    try:
-        body = await read_body(request, lightsoff.settings.max_order_bytes)
-    except BodyTooLarge as exc:
-        return problem_response("payload-too-large", f"An order body may have at most {exc.limit} bytes.")
     submission = Submission(
-        body=body,
+        body=await request.body(),
         content_type=request.headers.get("content-type", "application/octet-stream"),
         correlation_id=correlation_id,
         idempotency_key=idempotency_key,
+        client_id=caller.subject,
+        allowed_partners=caller.partners,
     )
     result = await run_in_threadpool(lightsoff.intake.submit, submission)
+    request.state.audit_resource = result.order.order_id if result.order else f"message {result.message_id}"
     return _intake_response(result)
 
 
@@ -130,13 +114,14 @@ def _intake_response(result: IntakeResult) -> Response:
 
 
 @router.get("/{order_id}", summary="Read an order", responses={404: {"model": ProblemRead}})
-def get_order(order_id: str, lightsoff: LightsoffDep) -> OrderRead:
-    return OrderRead.of_detail(lightsoff.queries.order(order_id))
+def get_order(order_id: str, lightsoff: LightsoffDep, caller: OrdersReader) -> OrderRead:
+    return OrderRead.of_detail(lightsoff.queries.order(order_id, caller.partners))
 
 
 @router.get("", summary="Find orders by the customer's reference")
 def find_orders(
     lightsoff: LightsoffDep,
+    caller: OrdersReader,
     partner: Annotated[str | None, Query(description="partner code")] = None,
     po_number: Annotated[str | None, Query(description="the customer's purchase order number")] = None,
     status: Annotated[OrderStatus | None, Query()] = None,
@@ -144,7 +129,7 @@ def find_orders(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> OrderList:
     orders = lightsoff.queries.find_orders(
-        partner=partner, po_number=po_number, status=status, after=after, limit=limit
+        partner=partner, po_number=po_number, status=status, after=after, limit=limit, partners=caller.partners
     )
     return OrderList(
         items=[OrderSummaryRead.of(order) for order in orders],
@@ -153,6 +138,7 @@ def find_orders(
 
 
 @router.get("/{order_id}/events", summary="An order's events, oldest first", responses={404: {"model": ProblemRead}})
-def order_events(order_id: str, lightsoff: LightsoffDep) -> EventList:
+def order_events(order_id: str, lightsoff: LightsoffDep, caller: OrdersReader) -> EventList:
     source = lightsoff.settings.event_source
-    return EventList(items=[EventRead.of(event, source) for event in lightsoff.queries.order_events(order_id)])
+    events = lightsoff.queries.order_events(order_id, caller.partners)
+    return EventList(items=[EventRead.of(event, source) for event in events])

@@ -1,0 +1,165 @@
+"""The negative matrix, generated from the route table: every protected operation refuses every bad caller.
+
+Operations come from the OpenAPI document (so a new route joins the matrix by existing), and every
+route must either declare the scope it needs or be on the explicit public list below: a route added
+without protection fails here.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from lightsoff.api.app import create_app
+from lightsoff.bootstrap import Lightsoff
+from lightsoff.domain.security import Role, Scope
+from lightsoff.testing import FakeClock
+from tests.conftest import LiveServer
+from tests.factories import order_json
+
+PUBLIC_OPERATIONS = {
+    ("POST", "/oauth/token"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/problems/{slug}"),
+}
+PUBLIC_PAGES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def protected_operations(lightsoff: Lightsoff) -> list[tuple[str, str, list[str]]]:
+    document = create_app(lightsoff).openapi()
+    found = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if (method.upper(), path) in PUBLIC_OPERATIONS:
+                assert not operation.get("security"), f"{method} {path} is public but declares security"
+                continue
+            requirements = operation.get("security") or []
+            scopes = sorted({scope for requirement in requirements for scope in requirement.get("oauth2", [])})
+            assert scopes, f"{method.upper()} {path} declares no scope: protect it, or list it as public"
+            found.append((method.upper(), path, scopes))
+    return found
+
+
+def every_route(routes: list[Any]) -> Iterator[Any]:
+    """The routes of the app, through the routers it includes."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from every_route(included.routes)
+        else:
+            yield route
+
+
+def test_every_route_is_protected_or_explicitly_public(lightsoff: Lightsoff) -> None:
+    app = create_app(lightsoff)
+    documented = set(app.openapi()["paths"])
+    for route in every_route(app.routes):
+        path = getattr(route, "path", None)
+        if isinstance(route, APIRoute):
+            assert path in documented, f"{path} is hidden from the OpenAPI document, so from the matrix"
+        else:
+            assert path in PUBLIC_PAGES, f"{type(route).__name__} {path} is neither an API route nor a known page"
+    operations = protected_operations(lightsoff)
+    assert {(method, path) for method, path, _ in operations} >= {
+        ("POST", "/v1/orders"),
+        ("GET", "/v1/orders/{order_id}"),
+    }
+
+
+class Callers:
+    """Headers for each kind of bad (and one good) caller."""
+
+    def __init__(self, lightsoff: Lightsoff, clock: FakeClock) -> None:
+        self._lightsoff = lightsoff
+        admin = self._token(Role.ADMIN)
+        self.expired = admin["Authorization"]
+        clock.advance(timedelta(seconds=lightsoff.settings.token_ttl_seconds + 1))
+        self.admin = self._token(Role.ADMIN)
+        header, payload, _ = self.admin["Authorization"].removeprefix("Bearer ").split(".")
+        other_signature = base64.urlsafe_b64encode(b"\x00" * 64).rstrip(b"=").decode()
+        self.wrong_signature = {"Authorization": f"Bearer {header}.{payload}.{other_signature}"}
+        self.other_partner = self._token(Role.ADMIN, partners=["BOLT"])
+        self.outside_allowlist = self._token(Role.ADMIN, allow=("10.0.0.0/8",))
+
+    def _token(
+        self, role: Role, *, partners: list[str] | None = None, allow: tuple[str, ...] = (), scope: str | None = None
+    ) -> dict[str, str]:
+        security = self._lightsoff.security
+        registration = security.clients.register(
+            "matrix", [role], partners=partners, ip_allowlist=allow, rate_per_second=1e6
+        )
+        token = security.tokens.issue(registration.client.client_id, registration.secret, scope)
+        return {"Authorization": f"Bearer {token.access_token}"}
+
+    def lacking(self, scopes: list[str]) -> dict[str, str]:
+        return self._token(Role.ADMIN, scope=" ".join(sorted(set(Scope) - set(scopes))))
+
+
+@pytest.fixture
+def callers(lightsoff: Lightsoff, clock: FakeClock) -> Callers:
+    return Callers(lightsoff, clock)
+
+
+@pytest.fixture
+def acme(live_server: LiveServer, callers: Callers) -> dict[str, str]:
+    """An ACME order and its message: what the path parameters point at."""
+    response = httpx.post(f"{live_server.url}/v1/orders", json=order_json(), headers=callers.admin)
+    assert response.status_code == 202
+    return {"order_id": response.json()["order_id"], "message_id": response.json()["message_id"]}
+
+
+def request_for(method: str, path: str, acme: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in acme, f"the matrix has no value for path parameter {{{name}}}: add one to the acme fixture"
+        return acme[name]
+
+    url = re.sub(r"\{(\w+)\}", fill, path)
+    return url, ({"json": order_json(partner="ACME")} if method in {"POST", "PUT", "PATCH"} else {})
+
+
+def leaked(response: httpx.Response, acme: dict[str, str]) -> bool:
+    """ACME's ids in an answer other than a 404 (which may echo the id the caller sent)."""
+    return response.status_code != 404 and any(value in response.text for value in acme.values())
+
+
+CASES: list[tuple[str, Callable[[Callers, list[str]], dict[str, str]], set[int]]] = [
+    ("no credentials", lambda callers, scopes: {}, {401}),
+    ("expired token", lambda callers, scopes: {"Authorization": callers.expired}, {401}),
+    ("wrong signature", lambda callers, scopes: callers.wrong_signature, {401}),
+    ("wrong scope", lambda callers, scopes: callers.lacking(scopes), {403}),
+    ("outside the allowlist", lambda callers, scopes: callers.outside_allowlist, {403}),
+]
+
+
+def test_the_matrix(lightsoff: Lightsoff, live_server: LiveServer, callers: Callers, acme: dict[str, str]) -> None:
+    failures = []
+    with httpx.Client(base_url=live_server.url) as client:
+        for method, path, scopes in protected_operations(lightsoff):
+            url, body = request_for(method, path, acme)
+            for case, headers_for, expected in CASES:
+                response = client.request(method, url, headers=headers_for(callers, scopes), **body)
+                if (
+                    response.status_code not in expected
+                    or response.headers["content-type"] != "application/problem+json"
+                ):
+                    failures.append(f"{case}: {method} {path} answered {response.status_code}, expected {expected}")
+                if leaked(response, acme):
+                    failures.append(f"{case}: {method} {path} leaked the order")
+            response = client.request(method, url, headers=callers.other_partner, **body)
+            if response.status_code not in {200, 404, 422}:
+                failures.append(f"wrong partner: {method} {path} answered {response.status_code}")
+            if leaked(response, acme):
+                failures.append(f"wrong partner: {method} {path} leaked ACME's order")
+    assert not failures, "\n".join(failures)
