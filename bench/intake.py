@@ -1,9 +1,11 @@
 """Intake throughput and latency, beside the machine's ceiling for a bare FastAPI + SQLite insert.
 
 Posts realistic 3- to 20-line orders (three demo partners; items by SKU, customer SKU or GTIN; about
-1 in 20 with an unknown item, so held) at each concurrency for a fixed time, first to the bare
-endpoint (bench/bare_app.py), then to ``lightsoff serve --demo`` on a fresh SQLite database, one
-server at a time. Writes the table into bench/RESULTS.md.
+1 in 20 with an unknown item, so held) at each concurrency for a fixed time, one server at a time:
+the bare endpoint (bench/bare_app.py), then ``lightsoff serve --demo`` on a fresh SQLite database as
+deployed (with a bearer token; authentication and audit on), then the same with both off
+(``LIGHTSOFF_INSECURE_NO_AUTH``), for the cost of security as a ratio. Writes the table into
+bench/RESULTS.md.
 
     python bench/intake.py [--seconds 20] [--warmup 3] [--concurrency 16 --concurrency 64]
 """
@@ -25,6 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import orjson
 import typer
 from rich.console import Console
@@ -107,17 +110,41 @@ class Server:
     name: str
     command: list[str]
     env: dict[str, str]
+    authenticated: bool = False
+
+
+BENCH_SECRET = "bench-demo-secret-0123456789"
 
 
 def servers(workdir: Path) -> list[Server]:
+    """The ceiling, lightsoff as deployed (authentication and audit on), and lightsoff with them off."""
     python = sys.executable
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTSOFF_")}
-    lightsoff_env = base_env | {"LIGHTSOFF_DATA_DIR": str(workdir / "lightsoff")}
-    subprocess.run([python, "-m", "lightsoff.cli", "db", "upgrade"], env=lightsoff_env, check=True, capture_output=True)
+    serve = [python, "-m", "lightsoff.cli", "serve", "--demo"]
+    secured = base_env | {
+        "LIGHTSOFF_DATA_DIR": str(workdir / "secured"),
+        "LIGHTSOFF_DEMO_CLIENT_SECRET": BENCH_SECRET,
+        "LIGHTSOFF_DEFAULT_RATE_PER_SECOND": "1000000",
+    }
+    open_env = base_env | {"LIGHTSOFF_DATA_DIR": str(workdir / "open"), "LIGHTSOFF_INSECURE_NO_AUTH": "true"}
+    for env in (secured, open_env):
+        subprocess.run([python, "-m", "lightsoff.cli", "db", "upgrade"], env=env, check=True, capture_output=True)
     return [
         Server("bare FastAPI + SQLite insert", [python, str(HERE / "bare_app.py"), str(workdir / "bare.db")], base_env),
-        Server("lightsoff intake", [python, "-m", "lightsoff.cli", "serve", "--demo"], lightsoff_env),
+        Server("lightsoff intake (auth + audit)", serve, secured, authenticated=True),
+        Server("lightsoff intake (no auth, no audit)", serve, open_env),
     ]
+
+
+def token(port: int) -> dict[str, str]:
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=("demo-admin", BENCH_SECRET),
+        timeout=30,
+    )
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def measure(server: Server, concurrencies: list[int], seconds: float, warmup: float) -> dict[int, Run]:
@@ -127,11 +154,13 @@ def measure(server: Server, concurrencies: list[int], seconds: float, warmup: fl
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, process)
+        headers = token(port) if server.authenticated else {}
         runs = {}
         for index, concurrency in enumerate(concurrencies):
             console.print(f"  {server.name}: concurrency {concurrency}, {warmup:.0f} s warm-up + {seconds:.0f} s …")
+            orders = Orders(seed=index + 1)
             runs[concurrency] = asyncio.run(
-                load("127.0.0.1", port, "/v1/orders", Orders(seed=index + 1), concurrency, seconds, warmup)
+                load("127.0.0.1", port, "/v1/orders", orders, concurrency, seconds, warmup, headers)
             )
         return runs
     finally:
@@ -158,6 +187,17 @@ def table_rows(results: dict[str, dict[int, Run]]) -> list[tuple[str, ...]]:
         for name, runs in results.items()
         for concurrency, run in runs.items()
     ]
+
+
+def security_ratios(results: dict[str, dict[int, Run]]) -> str:
+    """Throughput with authentication and audit on, as a share of the same run with them off."""
+    secured, open_runs = results["lightsoff intake (auth + audit)"], results["lightsoff intake (no auth, no audit)"]
+    parts = [
+        f"concurrency {level}: {secured[level].per_second / open_runs[level].per_second:.2f}"
+        for level in secured
+        if level in open_runs
+    ]
+    return "Throughput with authentication and audit on ÷ off: " + ", ".join(parts) + "."
 
 
 def markdown(rows: list[tuple[str, ...]], seconds: float) -> str:
@@ -193,8 +233,10 @@ def main(
     for row in rows:
         table.add_row(*row)
     console.print(table)
+    ratios = security_ratios(results)
+    console.print(ratios)
     if write:
-        record(markdown(rows, seconds))
+        record(markdown(rows, seconds) + "\n" + ratios + "\n")
         console.print(f"recorded in {RESULTS}")
 
 

@@ -46,15 +46,22 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 
 
 async def _connection(
-    host: str, port: int, path: str, body_for: Callable[[], bytes], run: Run, warmup_until: float, stop_at: float
+    host: str,
+    port: int,
+    path: str,
+    body_for: Callable[[], bytes],
+    run: Run,
+    warmup_until: float,
+    stop_at: float,
+    headers: bytes,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while (now := time.perf_counter()) < stop_at:
             body = body_for()
             writer.write(
-                b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                % (path.encode(), host.encode(), len(body), body)
+                b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s"
+                % (path.encode(), host.encode(), headers, len(body), body)
             )
             status = await _read_response(reader)
             done = time.perf_counter()
@@ -66,13 +73,21 @@ async def _connection(
 
 
 async def load(
-    host: str, port: int, path: str, body_for: Callable[[], bytes], concurrency: int, seconds: float, warmup: float
+    host: str,
+    port: int,
+    path: str,
+    body_for: Callable[[], bytes],
+    concurrency: int,
+    seconds: float,
+    warmup: float,
+    headers: dict[str, str] | None = None,
 ) -> Run:
     run = Run()
     start = time.perf_counter()
     run.started, stop_at = start + warmup, start + warmup + seconds
+    extra = b"".join(f"{name}: {value}\r\n".encode() for name, value in (headers or {}).items())
     await asyncio.gather(
-        *(_connection(host, port, path, body_for, run, run.started, stop_at) for _ in range(concurrency))
+        *(_connection(host, port, path, body_for, run, run.started, stop_at, extra) for _ in range(concurrency))
     )
     run.finished = time.perf_counter()
     return run
