@@ -14,8 +14,42 @@ Pure functions over bytes, no I/O. The public API:
 docs/formats/x12.md has the mapping tables, the limits and the problem codes.
 """
 
+from lightsoff.formats.x12.ack import (
+    ElementError,
+    FunctionalAck,
+    GroupAck,
+    SegmentError,
+    SetAck,
+    read_functional_ack,
+    reply_envelope,
+    write_997,
+    write_999,
+    write_functional_ack,
+)
 from lightsoff.formats.x12.errors import X12Error, X12LimitExceeded, X12WriteError
+from lightsoff.formats.x12.outbound import write_855, write_856
 from lightsoff.formats.x12.reader import read_x12
 from lightsoff.formats.x12.tokens import Delimiters, X12Limits
+from lightsoff.formats.x12.writer import Envelope
 
-__all__ = ["Delimiters", "X12Error", "X12LimitExceeded", "X12Limits", "X12WriteError", "read_x12"]
+__all__ = [
+    "Delimiters",
+    "ElementError",
+    "Envelope",
+    "FunctionalAck",
+    "GroupAck",
+    "SegmentError",
+    "SetAck",
+    "X12Error",
+    "X12LimitExceeded",
+    "X12Limits",
+    "X12WriteError",
+    "read_functional_ack",
+    "read_x12",
+    "reply_envelope",
+    "write_855",
+    "write_856",
+    "write_997",
+    "write_999",
+    "write_functional_ack",
+]
