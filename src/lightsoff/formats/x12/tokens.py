@@ -17,6 +17,7 @@ Each interchange may use its own delimiters. Text is UTF-8, or Latin-1 when it i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lightsoff.formats.x12.errors import X12Error, X12LimitExceeded
 
@@ -51,8 +52,9 @@ class Delimiters:
     """ISA11 from version 00402 on; None before (ISA11 is then the standards id ``U``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
+    """One segment (a named tuple: a file holds hundreds of thousands, and tuples are cheap to make)."""
+
     tag: str
     elements: tuple[str, ...]
     """Element 1 first (``elements[0]`` is X12's ``…01``)."""
@@ -167,7 +169,8 @@ class _Reader:
                 f"the segment has {len(parts) - 1} elements; at most {limits.max_elements} are read "
                 "(X12Limits.max_elements)",
             )
-        for position, value in enumerate(parts[1:], start=1):
+        long_elements = enumerate(parts[1:], start=1) if len(raw) > limits.max_element_length else ()
+        for position, value in long_elements:
             if len(value) > limits.max_element_length:
                 raise X12LimitExceeded(
                     f"interchange {ordinal}, segment {number} ({tag[:3]}), element {position}",
