@@ -11,8 +11,9 @@ with the codes, so the service can match them to what it sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from lightsoff.formats.documents import DocumentProblem, ReadDocument
@@ -40,7 +41,7 @@ def reply_envelope(
     *,
     interchange_control_number: int,
     group_control_number: int,
-    created_at: Any,
+    created_at: datetime,
     first_set_control_number: int = 1,
 ) -> Envelope:
     """The envelope of an answer to ``document``: sender and receiver swapped, version and usage mirrored."""
@@ -54,13 +55,9 @@ def reply_envelope(
         group_control_number=group_control_number,
         first_set_control_number=first_set_control_number,
         created_at=created_at,
-        version=details["version"] or _group_version(details["interchange_version"]),
+        version=details["version"] or details["interchange_version"] + "0",
         usage=details["interchanges"][0]["usage"],
     )
-
-
-def _group_version(interchange_version: str) -> str:
-    return interchange_version + "0"
 
 
 def write_functional_ack(document: ReadDocument, envelope: Envelope) -> bytes:
@@ -132,7 +129,7 @@ def _segment_errors(problems: list[dict[str, Any]], *, five: bool) -> list[Segme
     return found
 
 
-def _unique(codes: Any) -> tuple[str, ...]:
+def _unique(codes: Iterable[str]) -> tuple[str, ...]:
     seen: list[str] = []
     for code in codes:
         if code and code not in seen:

@@ -30,6 +30,16 @@ def test_a_clean_order_has_no_problems() -> None:
     assert order.order["requested_ship_date"] == "2026-12-01"
 
 
+def test_a_5010_order_maps_the_same_way() -> None:
+    text = (
+        interchange(*ORDER).decode().replace("*00401*", "*00501*").replace("*U*", "*^*").replace("*004010", "*005010")
+    )
+    document = read_x12(text.encode())
+    assert document.details["version"] == "005010"
+    assert document.details["interchanges"][0]["delimiters"]["repetition"] == "^"
+    assert document.orders[0].order == read_x12(interchange(*ORDER)).orders[0].order
+
+
 def test_truncated_interchange_reports_each_missing_trailer() -> None:
     text = (ISA + "GS*PO*BUYER*SELLER*20261123*1200*77*X*004010~ST*850*0001~BEG*00*SA*PO-1**20261120~").encode()
     document = read_x12(text)

@@ -35,6 +35,7 @@ from lightsoff.formats.x12 import (
     write_997,
     write_functional_ack,
 )
+from lightsoff.formats.x12.reader import read_interchanges
 from lightsoff.formats.x12.tokens import tokenize
 
 from .conftest import corpus_bytes
@@ -59,6 +60,17 @@ def second_reading(data: bytes) -> list[list[str]]:
     assert text[106] == "\n"
     segments = [s.strip() for s in re.split(re.escape(terminator), text) if s.strip()]
     return [s.split(element) for s in segments]
+
+
+def reads_back_cleanly(data: bytes) -> None:
+    """Our own reader finds no envelope problem in what our writers wrote."""
+    interchanges, _ = read_interchanges(data)
+    for one in interchanges:
+        assert one.problems == []
+        assert one.warnings == []
+        for group in one.groups:
+            assert group.problems == []
+            assert all(transaction.problems == [] for transaction in group.sets)
 
 
 def check_envelope(rows: list[list[str]]) -> None:
@@ -92,6 +104,7 @@ def test_997_mirrors_the_850_it_acknowledges() -> None:
     envelope = reply_envelope(document, interchange_control_number=12, group_control_number=13, created_at=AT)
     out = write_functional_ack(document, envelope)
     assert pyx12_errors(out) == []
+    reads_back_cleanly(out)
     rows = second_reading(out)
     check_envelope(rows)
     isa = rows[0]
@@ -115,6 +128,7 @@ def test_997_rejects_a_broken_set_with_its_segment_and_element() -> None:
         document, reply_envelope(document, interchange_control_number=1, group_control_number=1, created_at=AT)
     )
     assert pyx12_errors(out) == []
+    reads_back_cleanly(out)
     rows = second_reading(out)
     assert body(rows, "AK3") == [["AK3", "BEG", "2", "", "8"]]
     assert body(rows, "AK4") == [["AK4", "5", "", "8"]]
@@ -129,6 +143,7 @@ def test_999_for_5010_input_carries_versions_and_ik_segments() -> None:
     assert envelope.version == "005010"
     out = write_functional_ack(document, envelope)
     assert pyx12_errors(out) == []
+    reads_back_cleanly(out)
     rows = second_reading(out)
     check_envelope(rows)
     assert rows[0][12] == "00501"
@@ -203,6 +218,7 @@ def test_855_round_trip_from_a_corpus_order() -> None:
     )
     out = write_855(acknowledgement, ENVELOPE)
     assert pyx12_errors(out) == []
+    reads_back_cleanly(out)
     rows = second_reading(out)
     check_envelope(rows)
     assert body(rows, "GS")[0][1] == "PR"
@@ -272,6 +288,7 @@ NOTICE = ShipmentNotice(
 def test_856_hierarchy_parents_sscc_and_totals() -> None:
     out = write_856(NOTICE, ENVELOPE)
     assert pyx12_errors(out) == []
+    reads_back_cleanly(out)
     rows = second_reading(out)
     check_envelope(rows)
     hls = body(rows, "HL")
@@ -314,6 +331,7 @@ def test_856_in_5010_and_custom_delimiters(tmp_path: Path) -> None:
     )
     out = write_856(NOTICE, envelope)
     assert pyx12_errors(out) == []
+    reads_back_cleanly(out)
     (raw,), _ = tokenize(out)
     assert raw.isa.get(12) == "00501"
     assert raw.delimiters.repetition == "^"
