@@ -16,6 +16,7 @@ Each interchange may use its own delimiters. Text is UTF-8, or Latin-1 when it i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -23,6 +24,7 @@ from lightsoff.formats.x12.errors import X12Error, X12LimitExceeded
 
 BOM = "\ufeff"
 BETWEEN_SEGMENTS = " \t\r\n\u00a0"
+WHITESPACE = re.compile(f"[{BETWEEN_SEGMENTS}]*")
 PADDING = " \u00a0"
 ISA_ELEMENTS = 16
 ISA_WIDTH = 106
@@ -125,10 +127,8 @@ class _Reader:
         return found
 
     def _skip_whitespace(self) -> None:
-        text, pos = self.text, self.pos
-        while pos < len(text) and text[pos] in BETWEEN_SEGMENTS:
-            pos += 1
-        self.pos = pos
+        found = WHITESPACE.match(self.text, self.pos)
+        self.pos = found.end() if found else self.pos
 
     def _interchange(self, ordinal: int) -> RawInterchange:
         delimiters, isa, width = self._isa(ordinal)
@@ -145,6 +145,7 @@ class _Reader:
                 break  # the next interchange (this one has no IEA): it brings its own delimiters
             self.pos = end + len(term)
             if not raw:
+                self._count(ordinal, number + 1)  # empty segments count: a file of terminators is no free lunch
                 continue
             number += 1
             segment = self._segment(raw, delimiters.element, number, ordinal)
@@ -153,14 +154,17 @@ class _Reader:
                 break
         return RawInterchange(delimiters, isa, tuple(segments), width)
 
-    def _segment(self, raw: str, separator: str, number: int, ordinal: int) -> Segment:
+    def _count(self, ordinal: int, number: int) -> None:
         self.segment_count += 1
-        limits = self.limits
-        if self.segment_count > limits.max_segments:
+        if self.segment_count > self.limits.max_segments:
             raise X12LimitExceeded(
                 f"interchange {ordinal}, segment {number}",
-                f"the input has more than {limits.max_segments:,} segments (X12Limits.max_segments)",
+                f"the input has more than {self.limits.max_segments:,} segments (X12Limits.max_segments)",
             )
+
+    def _segment(self, raw: str, separator: str, number: int, ordinal: int) -> Segment:
+        self._count(ordinal, number)
+        limits = self.limits
         parts = raw.split(separator)
         tag = parts[0].strip(PADDING)
         if len(parts) - 1 > limits.max_elements:

@@ -171,3 +171,14 @@ def test_several_interchanges_with_their_own_delimiters() -> None:
     assert len(document.orders) == 2
     assert [i["delimiters"]["element"] for i in document.details["interchanges"]] == ["*", "|"]
     assert document.orders[0].order == document.orders[1].order
+
+
+def test_a_flood_of_empty_segments_meets_the_segment_limit() -> None:
+    with pytest.raises(X12LimitExceeded) as raised:
+        read_x12(ISA.encode() + b"~" * 600_000)
+    assert "500,000 segments" in raised.value.message
+
+
+def test_whitespace_only_input_is_empty() -> None:
+    with pytest.raises(X12Error, match="empty"):
+        read_x12(b" \r\n\t" * 1000)
