@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from lightsoff.domain import gs1
 from lightsoff.formats.canonical_json import OrderCreate
 from lightsoff.formats.documents import ReadDocument
 from lightsoff.formats.x12 import X12Error, read_x12
+from lightsoff.formats.x12.tokens import tokenize
 
 from .conftest import CORPUS, corpus_bytes
 
@@ -235,3 +237,20 @@ def test_quantities_with_decimals_stay_exact(corpus: Path) -> None:
     assert data["lines"][0]["quantity"] == 120
     assert "customer_sku" not in data["lines"][0]  # CB with an empty PO107
     assert Decimal(str(data["lines"][5]["quantity"])) == Decimal(696)
+
+
+def test_short_isa_810_reads_with_a_width_warning(corpus: Path) -> None:
+    document = read("810_4010_bom_short-ISA_tab-indented_indice.edi")
+    (warning,) = document.details["warnings"]
+    assert warning["code"] == "isa_not_fixed_width"
+    assert "81 characters" in warning["message"]
+    assert document.details["interchanges"][0]["receiver"] == "ARIBAEDI"
+
+
+def test_real_856_sscc_values_are_the_kind_write_856_refuses(corpus: Path) -> None:
+    (raw,), _ = tokenize(corpus_bytes("856_4010_crossdock_S-O-P-I_MAN-GM_ediengine.edi"))
+    marks = [s.get(2) for s in raw.segments if s.tag == "MAN" and s.get(1) == "GM"]
+    assert len(marks) == 5
+    assert all(len(mark) == 20 and mark.startswith("00") for mark in marks)
+    assert not any(gs1.is_valid_sscc(mark[2:]) for mark in marks)
+    assert gs1.check_digit("00071567000215236") == 3  # 000715670002152360 should end in 3
