@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from lightsoff.formats.x12.errors import X12Problem
-from lightsoff.formats.x12.tokens import Delimiters, RawInterchange, Segment
+from lightsoff.formats.x12.tokens import CONTROL_CHARACTERS, Delimiters, RawInterchange, Segment
 
 TAG = re.compile(r"[A-Z][A-Z0-9]{1,2}")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\ufffd]")
 FUNCTIONAL_IDS = {"850": "PO", "855": "PR", "856": "SH", "810": "IN", "997": "FA", "999": "FA", "860": "PC"}
 
 
@@ -345,6 +344,8 @@ def _check_segment(transaction: TransactionSet, segment: Segment) -> None:
             "is a segment terminator or element separator missing?",
             segment_error="1",
         )
+    if not segment.suspect:
+        return
     for position, value in enumerate(segment.elements, start=1):
         bad = CONTROL_CHARACTERS.search(value)
         if bad:

@@ -24,6 +24,7 @@ from lightsoff.formats.x12.errors import X12Error, X12LimitExceeded
 
 BOM = "\ufeff"
 BETWEEN_SEGMENTS = " \t\r\n\u00a0"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\ufffd]")
 WHITESPACE = re.compile(f"[{BETWEEN_SEGMENTS}]*")
 PADDING = " \u00a0"
 ISA_ELEMENTS = 16
@@ -62,6 +63,8 @@ class Segment(NamedTuple):
     """Element 1 first (``elements[0]`` is X12's ``…01``)."""
     number: int
     """Position in its interchange, ISA = 1."""
+    suspect: bool = False
+    """It holds a control character somewhere: the envelope check then looks element by element."""
 
     def get(self, position: int) -> str:
         """Element ``position`` (1-based) stripped of padding, or "" when absent."""
@@ -183,7 +186,7 @@ class _Reader:
                 )
         while len(parts) > 1 and not parts[-1]:
             parts.pop()
-        return Segment(tag, tuple(parts[1:]), number)
+        return Segment(tag, tuple(parts[1:]), number, CONTROL_CHARACTERS.search(raw) is not None)
 
     def _isa(self, ordinal: int) -> tuple[Delimiters, Segment, int]:
         text, start = self.text, self.pos
