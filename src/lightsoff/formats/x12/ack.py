@@ -73,7 +73,7 @@ def write_997(document: ReadDocument, envelope: Envelope) -> bytes:
 
 
 def write_999(document: ReadDocument, envelope: Envelope) -> bytes:
-    sets = [(("999", IMPLEMENTATION_999, _body(group, five=True))) for group in _groups(document)]
+    sets = [("999", IMPLEMENTATION_999, _body(group, five=True)) for group in _groups(document)]
     return interchange(envelope, "FA", sets)
 
 
@@ -101,7 +101,7 @@ def _body(group: dict[str, Any], *, five: bool) -> list[SegmentData]:
         body.append(("IK5" if five else "AK5", (status, *codes)))
     group_codes = _unique(GROUP_ERROR_CODES.get(p["code"], "") for p in group["problems"])
     received = len(group["sets"])
-    if group_codes or accepted == 0:
+    if group_codes or (received and accepted == 0):
         status = "R"
     elif accepted < received:
         status = "P"

@@ -335,3 +335,18 @@ def test_856_in_5010_and_custom_delimiters(tmp_path: Path) -> None:
     (raw,), _ = tokenize(out)
     assert raw.isa.get(12) == "00501"
     assert raw.delimiters.repetition == "^"
+
+
+def test_997_answers_every_group_and_a_partly_accepted_one_is_p() -> None:
+    text = interchange(*ORDER).decode()
+    st, ge = text.index("ST*"), text.index("GE*")
+    second = text[st:ge].replace("0001", "0002").replace("20261120", "2026112")
+    combined = text[:ge] + second + "GE*2*77" + text[ge + len("GE*1*77") :]
+    document = read_x12(combined.encode())
+    out = write_997(
+        document, reply_envelope(document, interchange_control_number=1, group_control_number=2, created_at=AT)
+    )
+    rows = second_reading(out)
+    assert body(rows, "AK5") == [["AK5", "A"], ["AK5", "R", "5"]]
+    assert body(rows, "AK9") == [["AK9", "P", "2", "2", "1"]]
+    assert read_functional_ack(out).groups[0].status == "P"
