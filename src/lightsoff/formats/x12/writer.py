@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from lightsoff.formats.x12.errors import X12WriteError
-from lightsoff.formats.x12.tokens import Delimiters
+from lightsoff.formats.x12.tokens import FIRST_REPETITION_VERSION, Delimiters
 
 Value = str | Decimal | int | tuple[str, ...] | None
 """An element: text, a number, a composite (components), or None for an empty element."""
@@ -91,7 +91,8 @@ def _isa(envelope: Envelope) -> SegmentData:
         if len(value) > ISA_ID_WIDTH:
             raise X12WriteError(f"ISA {name} id", f"{value!r} is longer than the 15 characters ISA allows")
     delimiters = envelope.delimiters
-    repetition = delimiters.repetition if envelope.interchange_version >= "00402" and delimiters.repetition else "U"
+    uses_repetition = envelope.interchange_version >= FIRST_REPETITION_VERSION and delimiters.repetition
+    repetition = delimiters.repetition if uses_repetition else "U"
     at = envelope.created_at
     return (
         "ISA",
@@ -138,7 +139,7 @@ class _Writer:
         self.delimiters = envelope.delimiters
         self.end = self.delimiters.segment + ("\n" if envelope.line_break and self.delimiters.segment != "\n" else "")
         self.forbidden = {self.delimiters.element, self.delimiters.component, self.delimiters.segment}
-        if self.delimiters.repetition:
+        if self.delimiters.repetition and envelope.interchange_version >= FIRST_REPETITION_VERSION:
             self.forbidden.add(self.delimiters.repetition)
         self.parts: list[str] = []
         self.count = 0

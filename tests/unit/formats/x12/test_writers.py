@@ -350,3 +350,14 @@ def test_997_answers_every_group_and_a_partly_accepted_one_is_p() -> None:
     assert body(rows, "AK5") == [["AK5", "A"], ["AK5", "R", "5"]]
     assert body(rows, "AK9") == [["AK9", "P", "2", "2", "1"]]
     assert read_functional_ack(out).groups[0].status == "P"
+
+
+def test_the_repetition_separator_is_only_reserved_from_00402_on() -> None:
+    line = LineAcknowledgement(1, LineStatus.ACCEPTED, Decimal(1), "EA", sku="A^B")
+    acknowledgement = OrderAcknowledgement("o", "PO", date(2026, 1, 1), AT, (line,))
+    assert b"VP*A^B" in write_855(acknowledgement, ENVELOPE)
+    five = Envelope(
+        "LIGHTSOFF", "ACME", interchange_control_number=1, group_control_number=1, created_at=AT, version="005010"
+    )
+    with pytest.raises(X12WriteError, match="delimiter"):
+        write_855(acknowledgement, five)
