@@ -20,7 +20,8 @@ SPEC_VERSION = "1.0"
 
 
 def cloudevent(event: RecordedEvent, source: str) -> dict[str, Any]:
-    """The envelope as a dict, attributes in the API's order; ``position``/``streamversion`` are extensions."""
+    """The envelope as a dict, attributes in the API's order; ``position``, ``streamversion`` and ``partner``
+    are extensions (``partner`` lets a consumer route by customer without parsing ``data``)."""
     return {
         "specversion": SPEC_VERSION,
         "id": event.event_id,
@@ -34,6 +35,7 @@ def cloudevent(event: RecordedEvent, source: str) -> dict[str, Any]:
         "causationid": event.causation_id,
         "position": event.position,
         "streamversion": event.stream_version,
+        "partner": event.partner,
     }
 
 
