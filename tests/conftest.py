@@ -158,7 +158,11 @@ class LiveServer:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
-        config = uvicorn.Config(create_app(lightsoff), log_level="warning", access_log=False, lifespan="off")
+        # The client shares the process (and the GIL) with the server: under load a pooled connection can sit
+        # idle past uvicorn's 5 s keep-alive and be closed just as the client reuses it.
+        config = uvicorn.Config(
+            create_app(lightsoff), log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=120
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 

@@ -8,7 +8,14 @@
      ├── Unauthenticated           no credentials, or ones that do not prove who the caller is (401)
      ├── Forbidden                 a known caller asking for what it may not do (403)
      ├── RateLimited               a caller over its request rate; says when to come back (429)
-     └── ConfigurationError        settings or configuration files that cannot be used
+     ├── ConfigurationError        settings or configuration files that cannot be used
+     ├── DeliveryError             an event could not be handed on; ``transient`` says whether a retry can help
+     │    ├── BrokerUnavailable    transient: the broker is unreachable, timed out, or no stream answered
+     │    └── BrokerRejected       permanent: the broker refused the message or the stream's settings
+     └── InvalidSignature          a webhook that does not verify, so nothing in it can be trusted
+          ├── MalformedSignatureHeaders   a signature header is missing or cannot be read (which, and why)
+          ├── StaleTimestamp              outside the tolerance: too old (a replay?) or too new (a skewed clock)
+          └── SignatureMismatch           well-formed, but no v1 signature matches any of the secrets
 
 Adapters translate foreign errors into these with ``raise … from exc``; only the API maps them to
 HTTP statuses (problem+json).
@@ -60,3 +67,49 @@ class ConfigurationError(LightsoffError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class DeliveryError(LightsoffError):
+    """Handing an event on to a subscriber failed.
+
+    ``transient`` tells the caller whether the same attempt can succeed later (keep the outbox row and
+    retry) or never will as things stand (dead-letter it and tell a person).
+    """
+
+    transient: bool = False
+
+
+class BrokerUnavailable(DeliveryError):
+    """The broker could not be reached or did not answer in time; the message may or may not be stored.
+
+    Retrying is safe: the broker drops a republished message with the same id inside its duplicate window.
+    """
+
+    transient = True
+
+
+class BrokerRejected(DeliveryError):
+    """The broker answered and refused: a bad subject, a payload over its limit, a stream set up differently."""
+
+    transient = False
+
+
+class InvalidSignature(LightsoffError):
+    """A webhook whose signature cannot be accepted; the receiver should answer 400 and process nothing."""
+
+
+class MalformedSignatureHeaders(InvalidSignature):
+    """A ``webhook-*`` header is missing or unreadable; ``header`` names it."""
+
+    def __init__(self, header: str, reason: str) -> None:
+        super().__init__(f"{header}: {reason}")
+        self.header = header
+        self.reason = reason
+
+
+class StaleTimestamp(InvalidSignature):
+    """The ``webhook-timestamp`` lies outside the tolerance, which is what stops a captured webhook being replayed."""
+
+
+class SignatureMismatch(InvalidSignature):
+    """Every header is well-formed, but no ``v1`` signature was made with any of the given secrets over this body."""
