@@ -43,6 +43,9 @@ class EdifactLimits:
     """Characters in one component value; the longest standard data element (4440 free text) is 512."""
 
 
+DEFAULT_LIMITS = EdifactLimits()
+
+
 class Segment:
     """One segment: its tag, its elements (each a list of component values, released), where it is."""
 
@@ -88,7 +91,7 @@ class Lexed:
     decode_error: str | None = None
 
 
-def lex(data: bytes, limits: EdifactLimits = EdifactLimits()) -> Lexed:
+def lex(data: bytes, limits: EdifactLimits = DEFAULT_LIMITS) -> Lexed:
     """Split ``data`` into segments; raise ``EdifactError`` when it cannot be EDIFACT or breaks a limit."""
     if len(data) > limits.max_bytes:
         raise fail(
