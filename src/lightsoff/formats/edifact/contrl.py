@@ -187,8 +187,8 @@ def _report(segments: list[Segment], own_reference: str) -> ContrlReport:
             errors.append((int(number) if number.isdigit() else 0, segment.get(2) or None, None))
         elif segment.tag == "UCD" and ucm is not None and errors:
             element = ":".join(value for value in segment.element(2) if value)
-            number, error, earlier = errors[-1]
-            entry = (number, segment.get(1) or None, element or None)
+            at, error, earlier = errors[-1]
+            entry = (at, segment.get(1) or None, element or None)
             if earlier is None and error is None:
                 errors[-1] = entry
             else:
