@@ -45,6 +45,8 @@ class Position:
         parts = [self.interchange] if self.interchange else []
         if self.segment:
             parts.append(f"segment {self.segment} ({self.tag})" if self.tag else f"segment {self.segment}")
+        elif self.tag:
+            parts.append(self.tag)
         if self.element:
             parts.append(f"element {self.element}")
         if self.component:

@@ -184,7 +184,7 @@ class _Mapper:
                 self._qty(current, segment)
         for line in lines:
             line_segment: Segment = line.pop("_segment")
-            if "quantity" not in line:
+            if "quantity" not in line and not line.pop("_invalid_quantity", False):
                 self._problem(
                     line_segment,
                     0,
@@ -235,6 +235,7 @@ class _Mapper:
         quantity = parse_number(segment.get(1, 2))
         if quantity is None or quantity <= 0:
             self._problem(segment, 1, 2, "invalid_quantity", f"QTY+21 {segment.get(1, 2)!r} is not a positive number.")
+            line["_invalid_quantity"] = True
             return
         line["quantity"] = quantity
         line["uom"] = segment.get(1, 3).strip() or DEFAULT_UNIT

@@ -64,6 +64,7 @@ def _read_interchange(
                     f"{message.label} is not an ORDERS message; lightsoff reads orders here, so it was skipped.",
                 )
             )
+            problems.extend(problem.to_problem() for problem in message.problems)
         messages.append(entry)
     return _interchange_entry(interchange, messages)
 
