@@ -168,12 +168,15 @@ def test_an_over_long_element_is_refused_with_its_position():
     assert raised.value.problem.location == "interchange IC1, segment 7 (NAD), element 4, component 1"
 
 
+UNH_COMPONENT = "interchange IC1, segment 2 (UNH), element 2, component 5"
+
+
 @pytest.mark.parametrize(
     ("limits", "code", "location"),
     [
         (EdifactLimits(max_segments=5), "too_many_segments", "interchange IC1, segment 6"),
         (EdifactLimits(max_elements=3), "too_many_elements", "interchange IC1, segment 1 (UNB), element 4"),
-        (EdifactLimits(max_components=4), "too_many_components", "interchange IC1, segment 2 (UNH), element 2, component 5"),
+        (EdifactLimits(max_components=4), "too_many_components", UNH_COMPONENT),
     ],
 )  # fmt: skip
 def test_each_limit_is_a_located_error(limits, code, location):
