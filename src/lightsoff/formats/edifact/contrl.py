@@ -50,7 +50,7 @@ def write_contrl(
         syntax_identifier=inbound["syntax"]["identifier"],
         syntax_version=inbound["syntax"]["version"],
         test=inbound["test"],
-        delimiters=_delimiters(received.details["service_characters"]),
+        delimiters=_delimiters(inbound["service_characters"]),
     )
     return interchange(envelope, "CONTRL", contrl_segments(inbound))
 

@@ -160,8 +160,10 @@ class _Builder:
 
     def add(self, segment: Segment) -> None:
         handler = self._handlers.get(segment.tag)
-        if segment.tag == "UNB" or self.interchange is None:
+        if segment.tag == "UNB":
             self._on_unb(segment)
+        elif self.interchange is None:
+            self._after_unz(segment)
         elif handler is not None:
             handler(segment)
         elif self.message is not None:
@@ -178,6 +180,18 @@ class _Builder:
         if not segment.terminated:
             self._truncated(segment)
 
+    def _after_unz(self, segment: Segment) -> None:
+        last = self.interchanges[-1]
+        last.problems.append(
+            EdifactProblem(
+                segment.position(),
+                "segment_after_unz",
+                f"{segment.tag} follows the UNZ that closed {last.label}; data after UNZ belongs to a new "
+                "interchange, which starts with UNB. It was ignored.",
+                "33",
+            )
+        )
+
     def finish(self) -> None:
         if self.interchange is not None:
             self._close_interchange(None)
@@ -191,11 +205,6 @@ class _Builder:
         self.interchanges.append(interchange)
         self.interchange, self.group, self.message = interchange, None, None
         self.references = set()
-        if segment.tag != "UNB":
-            self._interchange_problem(
-                segment.position(), "missing_unb", f"Expected UNB to start an interchange, found {segment.tag}.", "13"
-            )
-            return
         for element, component, name in ((1, 1, "syntax identifier (0001)"), (1, 2, "syntax version (0002)"),
                                           (2, 1, "sender id (0004)"), (3, 1, "recipient id (0010)"),
                                           (5, 1, "interchange control reference (0020)")):  # fmt: skip

@@ -23,6 +23,8 @@ from lightsoff.formats.edifact.syntax import DEFAULT_DELIMITERS, ENCODINGS, Deli
 
 _BOM = b"\xef\xbb\xbf"
 _MiB = 1024 * 1024
+# A UNA further into the file: "UNA", six service characters, then (after a line break, perhaps) UNB.
+_NEXT_UNA = re.compile(rb"(?<=.)UNA[\x1c-\x7e]{6}\s*UNB", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,8 @@ class Lexed:
     """The first UNB's syntax identifier (0001), which chose the decoding."""
     segments: list[Segment] = field(default_factory=list)
     decode_error: str | None = None
+    interchange_delimiters: list[Delimiters] = field(default_factory=list)
+    """The service characters in force for each interchange (each UNB), in order."""
 
 
 def lex(data: bytes, limits: EdifactLimits = DEFAULT_LIMITS) -> Lexed:
@@ -101,13 +105,11 @@ def lex(data: bytes, limits: EdifactLimits = DEFAULT_LIMITS) -> Lexed:
             "smaller files or raise EdifactLimits.max_bytes.",
         )
     data = data.removeprefix(_BOM).lstrip(b" \t\r\n")
-    delimiters, body = _service_characters(data)
-    syntax = _syntax_identifier(body, delimiters)
-    text, decode_error = _decode(body, syntax)
-    if delimiters.terminator not in "\r\n":
-        text = text.replace("\r", "").replace("\n", "")
-    lexed = Lexed(delimiters, syntax, decode_error=decode_error)
-    _Splitter(delimiters, limits, lexed.segments).run(text)
+    starts = sorted({0} | {match.start() for match in _NEXT_UNA.finditer(data)})
+    lexed: Lexed | None = None
+    for start, end in zip(starts, [*starts[1:], len(data)], strict=True):
+        lexed = _lex_chunk(data[start:end], limits, lexed)
+    assert lexed is not None
     if not lexed.segments or lexed.segments[0].tag != "UNB":
         first = lexed.segments[0].tag if lexed.segments else "nothing"
         raise fail(
@@ -116,6 +118,28 @@ def lex(data: bytes, limits: EdifactLimits = DEFAULT_LIMITS) -> Lexed:
             f"An EDIFACT interchange starts with UNB (after an optional UNA), but this one starts with {first}; "
             "check that the file is EDIFACT and complete.",
         )
+    return lexed
+
+
+def _lex_chunk(chunk: bytes, limits: EdifactLimits, before: Lexed | None) -> Lexed:
+    """One stretch of the file under one UNA (files often hold several interchanges, each with its UNA)."""
+    if before is not None and not chunk.startswith(b"UNA"):
+        delimiters, body = before.delimiters, chunk
+    else:
+        delimiters, body = _service_characters(chunk)
+    syntax = _syntax_identifier(body, delimiters)
+    text, decode_error = _decode(body, syntax)
+    if delimiters.terminator not in "\r\n":
+        text = text.replace("\r", "").replace("\n", "")
+    if before is None:
+        lexed = Lexed(delimiters, syntax, decode_error=decode_error)
+    else:
+        lexed = before
+        lexed.decode_error = lexed.decode_error or decode_error
+    splitter = _Splitter(delimiters, limits, lexed.segments, lexed.interchange_delimiters)
+    if before is not None:
+        splitter.interchanges = len(lexed.interchange_delimiters)
+    splitter.run(text)
     return lexed
 
 
@@ -169,8 +193,15 @@ def _decode(body: bytes, syntax: str) -> tuple[str, str | None]:
 class _Splitter:
     """Cuts text into segments, elements and components, checking limits and characters as it goes."""
 
-    def __init__(self, delimiters: Delimiters, limits: EdifactLimits, out: list[Segment]) -> None:
+    def __init__(
+        self,
+        delimiters: Delimiters,
+        limits: EdifactLimits,
+        out: list[Segment],
+        interchange_delimiters: list[Delimiters],
+    ) -> None:
         self.d = delimiters
+        self.interchange_delimiters = interchange_delimiters
         self.limits = limits
         self.out = out
         release, terminator = re.escape(delimiters.release), re.escape(delimiters.terminator)
@@ -227,6 +258,7 @@ class _Splitter:
 
     def _start_interchange(self, elements: list[list[str]]) -> None:
         self.interchanges += 1
+        self.interchange_delimiters.append(self.d)
         reference = elements[4][0] if len(elements) > 4 and elements[4][0] else ""
         self.interchange = f"interchange {reference}" if reference else f"interchange #{self.interchanges}"
         self.number = 0

@@ -28,7 +28,10 @@ def read_edifact(data: bytes, *, limits: EdifactLimits = DEFAULT_LIMITS) -> Read
     problems: list[DocumentProblem] = []
     if lexed.decode_error:
         problems.append(DocumentProblem("the document", "invalid_encoding", lexed.decode_error))
-    described = [_read_interchange(interchange, orders, problems) for interchange in interchanges]
+    described = [
+        {**_read_interchange(interchange, orders, problems), "service_characters": delimiters.una}
+        for interchange, delimiters in zip(interchanges, lexed.interchange_delimiters, strict=True)
+    ]
     first = interchanges[0].header
     return ReadDocument(
         format="edifact",

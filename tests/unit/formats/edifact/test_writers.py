@@ -72,9 +72,8 @@ def test_ordrsp_is_read_by_pydifact_with_line_actions_and_the_order_status():
     assert [elements[:2] for elements in parsed.all("LIN")] == [["1", "5"], ["2", "3"], ["3", "7"]]
     assert parsed.all("LIN")[0][2] == ["4012345000016", "EN"]
     assert parsed.all("PIA")[0] == ["5", ["WID-1", "SA"], ["A'1+", "IN"]]  # released on the way, intact here
-    assert [elements[0] for elements in parsed.all("QTY")] == [["21", "10.5", "PCE"], ["21", "6", "PCE"]] + [
-        ["21", "10.5", "PCE"]
-    ]
+    quantities = [elements[0] for elements in parsed.all("QTY")]
+    assert quantities == [["21", "10.5", "PCE"], ["21", "6", "PCE"], ["21", "10.5", "PCE"]]
     assert parsed.all("FTX")[0][3] == "quantity changed from 10 to 6: short stock: 6 left"
     assert parsed.all("FTX")[1][3] == "not accepted: discontinued"
     assert parsed.one("CNT") == [["2", "3"]]
@@ -169,10 +168,8 @@ def test_desadv_is_read_by_pydifact_with_a_valid_cps_hierarchy_and_sscc_per_pall
     assert all(gs1.is_valid_sscc(str(sscc)) for sscc in ssccs)
     assert parsed.all("PCI") == [["33E"]] * 3
     assert parsed.all("PAC") == [["1", "", "PX"]] * 3
-    assert [elements[0] for elements in parsed.all("QTY")] == [["12", "40", "PCE"], ["12", "40", "PCE"]] + [
-        ["12", "12.5", "KGM"],
-        ["12", "12.5", "KGM"],
-    ]
+    quantities = [elements[0] for elements in parsed.all("QTY")]
+    assert quantities == [["12", "40", "PCE"], ["12", "40", "PCE"], ["12", "12.5", "KGM"], ["12", "12.5", "KGM"]]
     assert parsed.all("RFF")[0] == [["BM", "BOL-1"]]
     assert parsed.one("CNT") == [["2", "4"]]
 
