@@ -82,8 +82,12 @@ def test_ordrsp_is_read_by_pydifact_with_line_actions_and_the_order_status():
 
 @pytest.mark.parametrize(
     ("statuses", "function"),
-    [((LineStatus.ACCEPTED,) * 2, "29"), ((LineStatus.REJECTED,) * 2, "27"), ((LineStatus.ACCEPTED, LineStatus.CHANGED), "4")],
-)  # fmt: skip
+    [
+        ((LineStatus.ACCEPTED,) * 2, "29"),
+        ((LineStatus.REJECTED,) * 2, "27"),
+        ((LineStatus.ACCEPTED, LineStatus.CHANGED), "4"),
+    ],
+)
 def test_ordrsp_function_code_follows_the_lines(statuses, function):
     parsed = parse(write_ordrsp(acknowledgement(*statuses), envelope()))
 
