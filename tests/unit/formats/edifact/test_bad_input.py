@@ -201,3 +201,19 @@ def test_bad_dates_and_quantities_are_located():
         ("invalid_date", "interchange IC1, segment 5 (DTM), element 1, component 2"),
         ("invalid_quantity", "interchange IC1, segment 9 (QTY), element 1, component 2"),
     ]
+
+
+def test_each_interchange_keeps_its_own_una():
+    custom = GOOD.replace("IC1", "IC2").replace("PO-1", "PO-2").replace("+", "*").replace(":", "=")
+    custom = "UNA=*.? ~" + custom[9:].replace("'", "~")
+    document = read_edifact(edifact(GOOD + custom))
+
+    assert [order.order["po_number"] for order in document.orders] == ["PO-1", "PO-2"]
+    assert [entry["service_characters"] for entry in document.details["interchanges"]] == ["UNA:+.? '", "UNA=*.? ~"]
+    assert problems_of(document) == []
+
+
+def test_a_segment_after_unz_is_reported_and_ignored():
+    document = read_edifact(edifact(GOOD + "FTX+AAI+++STRAY'"))
+
+    assert problems_of(document) == [("segment_after_unz", "interchange IC1, segment 13 (FTX)")]
