@@ -204,8 +204,7 @@ class _Splitter:
         self.interchange_delimiters = interchange_delimiters
         self.limits = limits
         self.out = out
-        release, terminator = re.escape(delimiters.release), re.escape(delimiters.terminator)
-        self.segment_pattern = re.compile(f"((?:{release}.|[^{release}{terminator}])*){terminator}", re.DOTALL)
+        release = re.escape(delimiters.release)
         specials = "".join(re.escape(c) for c in (delimiters.element, delimiters.component))
         self.token_pattern = re.compile(f"{release}.?|[{specials}]|[^{release}{specials}]+", re.DOTALL)
         self.interchange = ""
@@ -215,18 +214,25 @@ class _Splitter:
         self.invalid: re.Pattern[str] | None = None
 
     def run(self, text: str) -> None:
-        if self.d.release == " " or self.d.release not in text:
-            *bodies, tail = text.split(self.d.terminator)
-            for body in bodies:
+        terminator, release = self.d.terminator, self.d.release
+        *pieces, tail = text.split(terminator)
+        if release == " " or release not in text:
+            for body in pieces:
                 self.segment(body, escaped=False)
         else:
-            end = 0
-            for match in self.segment_pattern.finditer(text):
-                self.segment(match.group(1), escaped=self.d.release in match.group(1))
-                end = match.end()
-            tail = text[end:]
+            # A piece ending in an odd run of release characters ended at a released terminator: join it on.
+            held: str | None = None
+            for piece in pieces:
+                body = piece if held is None else held + terminator + piece
+                if body.endswith(release) and (len(body) - len(body.rstrip(release))) % 2:
+                    held = body
+                    continue
+                held = None
+                self.segment(body, escaped=release in body)
+            if held is not None:
+                tail = held + terminator + tail
         if tail.strip():
-            self.segment(tail, escaped=self.d.release in tail)
+            self.segment(tail, escaped=release != " " and release in tail)
             self.out[-1].terminated = False
 
     def segment(self, body: str, *, escaped: bool) -> None:
@@ -254,7 +260,7 @@ class _Splitter:
             segment.stray_release = self._has_stray_release(body)
         if self.invalid is not None and self.invalid.search(body):
             segment.bad_char = self._first_bad_char(segment)
-        self._check_sizes(segment)
+        self._check_sizes(segment, body)
 
     def _start_interchange(self, elements: list[list[str]]) -> None:
         self.interchanges += 1
@@ -305,8 +311,14 @@ class _Splitter:
         bad_tag = self.invalid.search(segment.tag)
         return (0, 0, bad_tag.group()) if bad_tag else None
 
-    def _check_sizes(self, segment: Segment) -> None:
+    def _check_sizes(self, segment: Segment, body: str) -> None:
         limits = self.limits
+        if (
+            len(body) <= limits.max_element_length
+            and len(segment.elements) <= limits.max_elements
+            and body.count(self.d.component) < limits.max_components
+        ):
+            return  # nothing in this segment can be over a limit
         if len(segment.elements) > limits.max_elements:
             raise fail(
                 segment.position(limits.max_elements + 1),
