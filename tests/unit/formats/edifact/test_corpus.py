@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from lightsoff.formats.canonical_json import OrderCreate
 from lightsoff.formats.documents import ReadDocument
 from lightsoff.formats.edifact import read_edifact
 from lightsoff.formats.edifact.lexer import lex
@@ -259,3 +260,16 @@ def test_release_character_vectors_tokenise_as_iso_9735_says():
     ]
     document = read_edifact(sample("release-character-cases_PAORES_php-edifact-LGPL.edi"))
     assert message_problems(document)[0][0] == ("count_mismatch", "interchange 1, segment 24 (UNT), element 1")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ORDERS_D96A_EAN008_no-UNZ_pydifact.edi", "ORDERS_D01B_EAN010_U+FFFD-mojibake_escapes_php-edifact-LGPL.edi"],
+)
+def test_orders_without_problems_are_valid_canonical_orders_once_the_partner_is_known(name):
+    (order,) = read_edifact(sample(name)).orders
+
+    model = OrderCreate.model_validate({**order.order, "partner": "ACME"})
+
+    assert model.po_number == order.order["po_number"]
+    assert len(model.lines) == len(order.order["lines"])
