@@ -175,9 +175,7 @@ class _TooComplex(ValueError):
 
 
 def _attachments(mail: EmailMessage, limits: EmailLimits) -> Iterator[EmailAttachment]:
-    seen = 0
-    for part, depth in _parts(mail, 0):
-        seen += 1
+    for seen, (part, depth) in enumerate(_parts(mail, 0), start=1):
         if seen > limits.max_parts:
             raise _TooComplex(f"The e-mail has more than {limits.max_parts} parts; only the first were read.")
         if depth > limits.max_depth:

@@ -7,6 +7,7 @@ looking at the file (which sheet, where the header is, ``12,5`` or ``12.5``, ``2
 
 from __future__ import annotations
 
+import codecs
 from datetime import date
 from typing import Annotated, Literal, Self
 
@@ -101,7 +102,7 @@ class SpreadsheetMapping(BaseModel):
     def _encoding_known(cls, encoding: str | None) -> str | None:
         if encoding is not None:
             try:
-                b"".decode(encoding)
+                codecs.lookup(encoding)
             except LookupError:
                 message = f"encoding {encoding!r} is unknown; use a Python codec name such as utf-8 or cp1252"
                 raise ValueError(message) from None
