@@ -41,6 +41,8 @@ class _Layout:
 
     columns: dict[str, int]
     headers: dict[int, str]
+    sources: tuple[tuple[str, int | None], ...]
+    """The fields a row can give a value: those with a column, or a constant (column None)."""
 
     def label(self, name: str) -> str:
         column = self.columns.get(name)
@@ -122,7 +124,10 @@ def _find_columns(header: Sequence[Any], mapping: SpreadsheetMapping) -> _Layout
             if column is not None:
                 columns[name] = column
                 break
-    return _Layout(columns, headers)
+    sources = tuple(
+        (name, columns.get(name)) for name in FIELDS if name in columns or mapping.constant(name) is not None
+    )
+    return _Layout(columns, headers, sources)
 
 
 def _missing_fields(layout: _Layout, mapping: SpreadsheetMapping) -> list[str]:
@@ -153,11 +158,10 @@ def _missing_header(grid: Grid, layout: _Layout, mapping: SpreadsheetMapping, mi
 
 
 def _read_row(grid: Grid, layout: _Layout, mapping: SpreadsheetMapping, number: int, cells: Sequence[Any]) -> _Row:
-    row = _Row(number, None)
-    for name in FIELDS:
-        column = layout.columns.get(name)
+    row = _Row(number, None, dict.fromkeys(FIELDS))
+    for name, column in layout.sources:
         raw = cells[column - 1] if column is not None and column <= len(cells) else None
-        cell_problem = grid.cell_problems.get((number, column)) if column is not None else None
+        cell_problem = grid.cell_problems.get((number, column)) if column is not None and grid.cell_problems else None
         if cell_problem is not None:
             row.problems.append(cell_problem)
             row.values[name] = None
@@ -196,6 +200,9 @@ def _merged_po(grid: Grid, layout: _Layout, number: int) -> str | None:
 
 
 def _required(grid: Grid, layout: _Layout, row: _Row) -> None:
+    values = row.values
+    if all(values[name] is not None for name in REQUIRED_FIELDS) and any(values[name] for name in ITEM_FIELDS):
+        return
     unreadable = {problem.location for problem in row.problems}
     for name in REQUIRED_FIELDS:
         column = layout.columns.get(name)

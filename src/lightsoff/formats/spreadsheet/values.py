@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from lightsoff.formats.spreadsheet.mapping import SpreadsheetMapping
@@ -89,18 +90,26 @@ def to_date(value: Any, mapping: SpreadsheetMapping) -> date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = to_text(value)  # 20261123 typed as a number, read with %Y%m%d
     if isinstance(value, str):
-        text = value.strip()
-        for pattern in mapping.date_formats:
-            try:
-                return datetime.strptime(text, pattern).date()
-            except ValueError:
-                continue
+        found = _parse_date(value.strip(), mapping.date_formats)
+        if found is not None:
+            return found
     examples = ", ".join(f"{pattern} ({_SAMPLE_DATE.strftime(pattern)})" for pattern in mapping.date_formats)
     raise CellError(
         "invalid_date",
         f"{show(value)} is not a date in the formats the mapping allows: {examples}; "
         "write the date in one of them, format the cell as a date, or add the format to date_formats.",
     )
+
+
+@lru_cache(maxsize=4096)
+def _parse_date(text: str, formats: tuple[str, ...]) -> date | None:
+    """Cached: the lines of one order repeat its dates, and ``strptime`` is slow."""
+    for pattern in formats:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def to_line_no(value: Any, mapping: SpreadsheetMapping) -> int:
