@@ -189,6 +189,19 @@ def test_a_formula_without_a_cached_value_is_refused_where_it_is() -> None:
     assert "=2*3" in document.orders[0].problems[0].message
 
 
+def test_a_row_of_formulas_without_values_is_not_skipped_as_empty() -> None:
+    def formulas(workbook: Workbook, sheet: Worksheet) -> None:
+        for column in "ABCDEFG":
+            sheet[f"{column}3"] = f"=Source!{column}3"
+
+    document = read_xlsx(xlsx([HEADER, ROWS[0], [], ROWS[2]], extra=formulas), MAPPING)
+
+    assert len(document.problems) == 7
+    assert {problem.code for problem in document.problems} == {"formula_without_value"}
+    assert codes(document)["PO-1"] == []
+    assert codes(document)["PO-2"] == []
+
+
 def test_a_formula_with_a_cached_value_reads_as_its_value() -> None:
     def formula(workbook: Workbook, sheet: Worksheet) -> None:
         sheet["F3"] = "=2*3"

@@ -71,10 +71,12 @@ def read_grid(grid: Grid, mapping: SpreadsheetMapping) -> ReadDocument:
     missing = _missing_fields(layout, mapping)
     if missing:
         return _document(grid, (), (_missing_header(grid, layout, mapping, missing),), layout)
+    # A row of formulas without values looks empty, but is not: keep it so that its problems are seen.
+    flagged = {row for row, column in grid.cell_problems if column in layout.columns.values()}
     rows = [
         _read_row(grid, layout, mapping, number, cells)
         for number, cells in grid.rows
-        if number >= mapping.data_starts and not all(is_blank(cell) for cell in cells)
+        if number >= mapping.data_starts and (number in flagged or not all(is_blank(cell) for cell in cells))
     ]
     orphans = [problem for row in rows if row.po_number is None for problem in row.problems]
     if not rows:

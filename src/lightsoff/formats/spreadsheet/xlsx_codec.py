@@ -69,7 +69,11 @@ def _read(data: bytes, mapping: SpreadsheetMapping, limits: SpreadsheetLimits, d
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise _refuse("file", "not_xlsx", "The file is not an XLSX workbook (not a zip archive).") from None
+        message = (
+            "The file is not an XLSX workbook (not a zip archive): an old .xls file, or one with a password? "
+            "Save it as .xlsx without a password."
+        )
+        raise _refuse("file", "not_xlsx", message) from None
     with archive:
         try:
             check_archive(archive, limits)
