@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import codecs
+from typing import get_args
 
 import pytest
 from pydantic import ValidationError
 
-from lightsoff.formats.spreadsheet import SpreadsheetLimits, SpreadsheetMapping, read_csv
+from lightsoff.formats.spreadsheet import FIELDS, SpreadsheetLimits, SpreadsheetMapping, read_csv
+from lightsoff.formats.spreadsheet.mapping import CanonicalField
 
 from .sheets import GERMAN_HEADER, GERMAN_MAPPING, HEADER, MAPPING, ROWS, csv_bytes
 from .test_spreadsheet_xlsx import codes
@@ -125,3 +127,8 @@ def test_a_mapping_that_cannot_work_is_refused_when_loaded(settings: dict[str, o
 def test_a_mapping_is_frozen() -> None:
     with pytest.raises(ValidationError):
         MAPPING.sheet = "Other"  # type: ignore[misc]
+
+
+def test_the_field_names_a_mapping_accepts_are_the_fields_the_codec_reads() -> None:
+    assert set(get_args(CanonicalField)) == set(FIELDS)
+    assert len(FIELDS) == len(set(FIELDS))

@@ -8,6 +8,7 @@ import zipfile
 from datetime import datetime
 
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lightsoff.formats.canonical_json import parse_order
@@ -174,6 +175,20 @@ def test_hidden_sheets_are_ignored_unless_named() -> None:
     assert "hidden" in named.details["note"]
 
 
+def test_a_chart_sheet_in_front_is_passed_over() -> None:
+    def chart_first(workbook: Workbook, sheet: Worksheet) -> None:
+        chart = BarChart()
+        chart.add_data(Reference(sheet, min_col=6, min_row=1, max_row=4), titles_from_data=True)
+        workbook.create_chartsheet("Chart", 0).add_chart(chart)
+
+    document = read_xlsx(xlsx([HEADER, *ROWS], extra=chart_first), MAPPING)
+
+    assert document.details["sheet"] == "Orders"
+    assert [order.reference for order in document.orders] == ["PO-1", "PO-2"]
+    named = read_xlsx(xlsx([HEADER, *ROWS], extra=chart_first), MAPPING.model_copy(update={"sheet": "Chart"}))
+    assert codes(named) == {"": [("sheet Chart", "not_a_worksheet")]}
+
+
 def test_a_formula_without_a_cached_value_is_refused_where_it_is() -> None:
     def formula(workbook: Workbook, sheet: Worksheet) -> None:
         sheet["F3"] = "=2*3"  # openpyxl, like most scripts, writes no calculated value
@@ -307,6 +322,15 @@ def test_not_a_workbook() -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("readme.txt", "hello")
     assert codes(read_xlsx(buffer.getvalue(), MAPPING)) == {"": [("file", "not_xlsx")]}
+
+
+def test_a_workbook_openpyxl_trips_over_is_refused_not_crashed_on() -> None:
+    def empty_chart_sheet(workbook: Workbook, sheet: Worksheet) -> None:
+        workbook.create_chartsheet("Chart", 0)  # no chart in it: openpyxl cannot read this back
+
+    document = read_xlsx(xlsx([HEADER, *ROWS], extra=empty_chart_sheet), MAPPING)
+
+    assert codes(document) == {"": [("file", "unreadable_xlsx")]}
 
 
 def test_a_damaged_workbook_is_refused_with_a_reason() -> None:

@@ -33,16 +33,19 @@ from lightsoff.formats.spreadsheet.xlsx_archive import (
     sheet_part,
 )
 
-# What a damaged workbook makes openpyxl, zipfile or the XML parser raise; translated into a problem.
+# What a damaged or unusual workbook makes openpyxl, zipfile or the XML parser raise (openpyxl itself
+# trips over some valid files, with AttributeError or TypeError); each becomes a problem, never a crash.
 _UNREADABLE = (
     InvalidFileException,
     zipfile.BadZipFile,
     zlib.error,
-    KeyError,
+    LookupError,
     ValueError,
     SyntaxError,
     EOFError,
     OSError,
+    AttributeError,
+    TypeError,
 )
 
 
@@ -127,9 +130,10 @@ def _choose_sheet(workbook: Workbook, mapping: SpreadsheetMapping, details: dict
         if title in hidden:
             details["note"] = f"sheet {title} is hidden; it was read because the mapping names it"
     else:
-        visible = [name for name in names if name not in hidden]
+        visible = [ws.title for ws in workbook.worksheets if ws.sheet_state == "visible"]  # chart sheets excluded
         if not visible:
-            raise _refuse("file", "no_visible_sheet", "Every sheet of the workbook is hidden; name one in the mapping.")
+            message = "The workbook has no visible sheet of cells; name the sheet to read in the mapping."
+            raise _refuse("file", "no_visible_sheet", message)
         title = visible[0]
         if hidden:
             details["note"] = f"hidden sheets ignored: {', '.join(hidden)} (name one in the mapping to read it)"
