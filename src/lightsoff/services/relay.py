@@ -21,7 +21,7 @@ import asyncio
 import random
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -68,8 +68,6 @@ class RelaySettings:
     """deliveries in flight at once, per process"""
     per_endpoint: int = 32
     """in flight at once to one endpoint: a receiver that hangs holds at most this many slots"""
-    busy_wait: timedelta = timedelta(milliseconds=200)
-    """how long a delivery claimed for an endpoint already at ``per_endpoint`` waits before it is tried"""
     claim_batch: int = 200
     fan_out_batch: int = 1000
     lease: timedelta = timedelta(seconds=60)
@@ -86,6 +84,16 @@ class RelaySettings:
     def __post_init__(self) -> None:
         if self.concurrency < 1 or self.claim_batch < 1 or self.fan_out_batch < 1:
             raise ValueError("relay concurrency and batch sizes must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    """Claimed, waiting for a free slot of its endpoint."""
+
+    claim: Claim
+    subscription: Subscription
+    body: bytes
+    since: float
 
 
 def disabled_event(subscription: Subscription, at: datetime) -> PendingEvent:
@@ -125,6 +133,8 @@ class Relay:
         self._postponed: dict[int, datetime] = {}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._per_endpoint: Counter[str] = Counter()
+        self._waiting: defaultdict[str, deque[_Waiting]] = defaultdict(deque)
+        self._queued = 0
         self._wake = asyncio.Event()
         self._subscriptions: dict[str, Subscription] = {}
         self._loaded_at = -1e9
@@ -144,10 +154,15 @@ class Relay:
                 except LightsoffError as exc:
                     _log.warning("relay round failed", worker=self.worker, error=str(exc))
                     claimed = 0
-                if claimed == 0 or len(self._in_flight) >= self._settings.concurrency:
+                if claimed == 0 or len(self._in_flight) + self._queued >= self._settings.concurrency:
                     await self._pause(stop)
         finally:
-            if self._in_flight:
+            for waiting in self._waiting.values():  # claimed but not started: give them back now
+                for item in waiting:
+                    self._postponed[item.claim.delivery.delivery_id] = self._clock.now()
+                waiting.clear()
+            self._queued = 0
+            while self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             await recorder
             await self._flush()
@@ -174,7 +189,7 @@ class Relay:
 
     async def _claim_round(self) -> int:
         settings = self._settings
-        free = settings.concurrency - len(self._in_flight)
+        free = settings.concurrency - len(self._in_flight) - self._queued
         if free <= 0:
             return 0
         store = self._store
@@ -190,20 +205,34 @@ class Relay:
             subscription = self._subscriptions.get(claim.delivery.subscription_id)
             if subscription is None:  # deleted meanwhile: its deliveries go with it
                 continue
-            if self._per_endpoint[subscription.target] >= settings.per_endpoint:
-                self._postponed[claim.delivery.delivery_id] = now + settings.busy_wait
-                continue
-            breaker = self._breakers.for_endpoint(subscription.target)
-            permit = breaker.acquire()
-            if permit is None:
-                snapshot = breaker.snapshot()
-                self._postponed[claim.delivery.delivery_id] = snapshot.retry_at or now + timedelta(seconds=1)
-                continue
             body = bodies.get(claim.event.position)
             if body is None:
                 body = bodies[claim.event.position] = envelope.encode(claim.event, self._source)
-            self._start(claim, subscription, permit, body)
+            self._waiting[subscription.target].append(_Waiting(claim, subscription, body, time.monotonic()))
+            self._queued += 1
+        for target in list(self._waiting):
+            self._drain(target)
         return len(claims)
+
+    def _drain(self, target: str) -> None:
+        """Start what waits for ``target`` while it has free slots; what waited too long goes back to the queue."""
+        waiting = self._waiting[target]
+        too_old = time.monotonic() - self._settings.lease.total_seconds() / 2
+        while waiting and self._per_endpoint[target] < self._settings.per_endpoint:
+            item = waiting.popleft()
+            self._queued -= 1
+            if item.since < too_old:  # keep well inside the lease, or another worker may take it meanwhile
+                self._postponed[item.claim.delivery.delivery_id] = self._clock.now()
+                continue
+            breaker = self._breakers.for_endpoint(target)
+            permit = breaker.acquire()
+            if permit is None:
+                retry_at = breaker.snapshot().retry_at or self._clock.now() + timedelta(seconds=1)
+                self._postponed[item.claim.delivery.delivery_id] = retry_at
+                continue
+            self._start(item.claim, item.subscription, permit, item.body)
+        if not waiting:
+            del self._waiting[target]
 
     def _start(self, claim: Claim, subscription: Subscription, permit: Permit, body: bytes) -> None:
         target = subscription.target
@@ -214,6 +243,8 @@ class Relay:
         def done(finished: asyncio.Task[None]) -> None:
             self._in_flight.discard(finished)
             self._per_endpoint[target] -= 1
+            if target in self._waiting:
+                self._drain(target)
 
         task.add_done_callback(done)
 
