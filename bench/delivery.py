@@ -190,7 +190,7 @@ def start(path: Path, subscriptions: int, **changes: Any) -> tuple[Lightsoff, Re
 
 
 def main(quick: Annotated[bool, typer.Option(help="smaller numbers, for development")] = False) -> None:
-    deliveries = 5_000 if quick else 20_000
+    deliveries = 2_000 if quick else 20_000
     queued, outage = (1_000, 5.0) if quick else (10_000, 60.0)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
