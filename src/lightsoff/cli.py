@@ -379,4 +379,8 @@ def guarded(command: Callable[[], T]) -> None:
 from lightsoff import cli_delivery  # noqa: E402, F401 - registers the delivery commands on ``app``
 
 if __name__ == "__main__":
-    main()
+    # Run as ``python -m lightsoff.cli``, this file is ``__main__``; the delivery commands register on the
+    # ``lightsoff.cli`` module's app, so run that one.
+    from lightsoff.cli import main as registered_main
+
+    registered_main()
