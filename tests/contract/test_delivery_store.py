@@ -262,3 +262,15 @@ class TestRecords:
         assert env.store.resend("held", events[1].position, T0, 100) == (1, events[2].position)
         (claim,) = env.store.claim("w1", T0, LEASE, 100)
         assert claim.delivery.stream_id == "C"
+
+
+def test_results_for_a_subscription_deleted_meanwhile_are_dropped(env: Fixture) -> None:
+    env.store.add_subscription(subscription("gone", T0))
+    env.store.add_subscription(subscription("kept", T0))
+    append_events(env.uow, T0, ("A", "order.received", None))
+    env.store.fan_out(T0, 100)
+    claims = env.store.claim("w1", T0, LEASE, 100)
+    env.store.delete_subscription("gone")
+    assert record(env, *[result(claim, DeliveryStatus.DELIVERED) for claim in claims]) == []
+    (kept,) = env.store.deliveries("kept")
+    assert kept.status is DeliveryStatus.DELIVERED

@@ -211,6 +211,11 @@ class SqlDeliveryStore:
         if not results:
             return []
         with self._transaction() as connection:
+            ids = [result.attempt.delivery_id for result in results]
+            kept = set(connection.execute(select(_D.c.delivery_id).where(_D.c.delivery_id.in_(ids))).scalars())
+            results = [result for result in results if result.attempt.delivery_id in kept]  # not deleted meanwhile
+            if not results:
+                return []
             connection.execute(insert(t.delivery_attempts), [_attempt_row(result.attempt) for result in results])
             connection.execute(_RECORD_DELIVERY, [_delivery_update(result) for result in results])
             healthy = {r.subscription_id for r in results if not r.endpoint_failed}
