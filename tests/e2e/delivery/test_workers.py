@@ -99,7 +99,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_are_bounded(
     assert {arrival.msg_id for arrival in inbox.delivered()} == sent
     assert_in_order_per_stream(inbox.delivered())
     assert inbox.all_verified()
-    assert before > 20
+    assert before >= 20
     assert inbox.duplicates() <= in_flight_at_kill
 
 

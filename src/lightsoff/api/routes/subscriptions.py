@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, Security
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lightsoff.api.deps import LightsoffDep
 from lightsoff.api.schemas import ProblemRead
@@ -60,6 +60,9 @@ class SubscriptionCreate(BaseModel):
     max_attempts: int | None = Field(None, ge=1, le=100)
     max_age_seconds: int | None = Field(None, ge=1, le=30 * 86_400)
 
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["url"]}, {"required": ["subject"]}]},
+    )
     _check_secret = field_validator("secret")(_secret)
 
     @model_validator(mode="after")
@@ -189,6 +192,17 @@ class ReplayFilter(BaseModel):
     event_type: str | None = Field(None, max_length=100)
     since: datetime | None = Field(None, description="only dead letters whose last attempt was at or after this")
     all: bool = Field(False, description="must be true to replay every dead letter (no other filter)")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["subscription_id"], "properties": {"subscription_id": {"type": "string"}}},
+                {"required": ["event_type"], "properties": {"event_type": {"type": "string", "minLength": 1}}},
+                {"required": ["since"], "properties": {"since": {"type": "string"}}},
+                {"required": ["all"], "properties": {"all": {"const": True}}},
+            ]
+        }
+    )
 
     @model_validator(mode="after")
     def _explicit(self) -> ReplayFilter:
