@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lightsoff.config.loader import load_reference_data
+from lightsoff.delivery_runtime import DeliveryServices, build_delivery
 from lightsoff.domain.identifiers import IdFormat
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.domain.security import Role
@@ -61,6 +62,7 @@ class Lightsoff:
     queries: Queries
     security: Security
     clock: Clock
+    delivery: DeliveryServices
 
     def is_ready(self) -> bool:
         """The database answers and its schema is the one this code expects."""
@@ -99,6 +101,7 @@ def bootstrap(
         queries=Queries(uow),
         security=_security(settings, uow, clock),
         clock=clock,
+        delivery=build_delivery(settings, database, clock),
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from lightsoff.api.app import create_app
 from lightsoff.bootstrap import Lightsoff, SystemClock, bootstrap, ensure_demo_client
 from lightsoff.config.loader import load_reference_data
+from lightsoff.delivery_runtime import RelayThread
 from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
 from lightsoff.domain.audit import AuditEntry
 from lightsoff.domain.errors import ConfigurationError, LightsoffError
@@ -104,15 +105,22 @@ def serve(
     require_current_schema(lightsoff)
     credentials = ensure_demo_client(lightsoff) if demo and lightsoff.security.enabled else None
     print_banner(lightsoff, credentials)
-    uvicorn.run(
-        create_app(lightsoff),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=False,
-        server_header=False,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
+    relay = RelayThread(lightsoff) if settings.relay_embedded else None
+    if relay is not None:
+        relay.start()
+    try:
+        uvicorn.run(
+            create_app(lightsoff),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            access_log=False,
+            server_header=False,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+        )
+    finally:
+        if relay is not None:
+            relay.stop()
 
 
 def print_banner(lightsoff: Lightsoff, credentials: tuple[str, str] | None) -> None:
@@ -182,8 +190,16 @@ def db_upgrade() -> None:
 
 
 @app.command()
-def replay() -> None:
-    """Rebuild the read models (orders, cross-references, exception cases) from the event log."""
+def replay(
+    subscription: Annotated[str | None, typer.Option(help="re-send events to this subscription instead")] = None,
+    from_position: Annotated[int, typer.Option(min=1, help="with --subscription: the first event position")] = 1,
+) -> None:
+    """Rebuild the read models from the event log; or, with --subscription, send events to it again."""
+    if subscription is not None:
+        from lightsoff.cli_delivery import resend_to_subscription  # noqa: PLC0415 - it imports this module
+
+        resend_to_subscription(subscription, from_position)
+        return
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
         with Progress(
@@ -360,5 +376,11 @@ def guarded(command: Callable[[], T]) -> None:
         sys.exit(2)
 
 
+from lightsoff import cli_delivery  # noqa: E402, F401 - registers the delivery commands on ``app``
+
 if __name__ == "__main__":
-    main()
+    # Run as ``python -m lightsoff.cli``, this file is ``__main__``; the delivery commands register on the
+    # ``lightsoff.cli`` module's app, so run that one.
+    from lightsoff.cli import main as registered_main
+
+    registered_main()

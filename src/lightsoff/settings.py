@@ -66,6 +66,25 @@ class Settings(BaseSettings):
         default=None, description="its secret; by default generated once and kept in the data folder"
     )
 
+    broker_url: str | None = Field(default=None, description="NATS with JetStream, e.g. nats://127.0.0.1:4222")
+    broker_stream: str = Field(default="LIGHTSOFF", description="the JetStream stream events are published into")
+    broker_subject_prefix: str = Field(default="lightsoff", description="subjects are <prefix>.<event>.v<version>")
+    relay_embedded: bool = Field(default=True, description="run the delivery relay inside `lightsoff serve`")
+    relay_concurrency: int = Field(default=256, gt=0, description="deliveries in flight at once, per process")
+    relay_per_endpoint: int = Field(default=32, gt=0, description="deliveries in flight at once to one endpoint")
+    relay_lease_seconds: float = Field(default=60.0, gt=0, description="how long a worker's claim holds")
+    relay_poll_seconds: float = Field(default=0.05, gt=0, description="pause when the relay found no work")
+    delivery_max_attempts: int = Field(default=20, gt=0, description="default attempts per delivery")
+    delivery_max_age_seconds: int = Field(default=259_200, gt=0, description="default time to keep retrying")
+    delivery_retry_base_seconds: float = Field(default=5.0, gt=0, description="first retry waits up to this")
+    delivery_retry_cap_seconds: float = Field(default=21_600.0, gt=0, description="longest wait between retries")
+    subscription_disable_after_seconds: float = Field(
+        default=86_400.0, gt=0, description="disable a subscription failing without a success for this long"
+    )
+    webhook_timeout_seconds: float = Field(default=30.0, gt=0, description="total deadline of one webhook attempt")
+    circuit_failure_threshold: int = Field(default=5, gt=0, description="failures in a row that open a circuit")
+    circuit_cool_down_seconds: float = Field(default=30.0, gt=0, description="first pause of an open circuit")
+
     @model_validator(mode="after")
     def _formats_usable(self) -> Settings:
         problems = id_format_problems("order", self.order_id_format) + id_format_problems(

@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from lightsoff.api.app import create_app
 from lightsoff.bootstrap import Lightsoff
 from lightsoff.domain.security import Role, Scope
+from lightsoff.settings import Settings
 from lightsoff.testing import FakeClock
 from tests.conftest import LiveServer
 from tests.factories import order_json
@@ -34,6 +35,12 @@ PUBLIC_OPERATIONS = {
 PUBLIC_PAGES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Every route is tried with bad credentials from one address: more than the failed-login limit allows."""
+    return settings.model_copy(update={"failed_auth_per_minute": 100_000})
 
 
 def protected_operations(lightsoff: Lightsoff) -> list[tuple[str, str, list[str]]]:
@@ -116,7 +123,15 @@ def acme(live_server: LiveServer, callers: Callers) -> dict[str, str]:
     """An ACME order and its message: what the path parameters point at."""
     response = httpx.post(f"{live_server.url}/v1/orders", json=order_json(), headers=callers.admin)
     assert response.status_code == 202
-    return {"order_id": response.json()["order_id"], "message_id": response.json()["message_id"]}
+    subscription = httpx.post(
+        f"{live_server.url}/v1/subscriptions", json={"url": "https://acme.example/hook"}, headers=callers.admin
+    )
+    return {
+        "order_id": response.json()["order_id"],
+        "message_id": response.json()["message_id"],
+        "subscription_id": subscription.json()["id"],
+        "delivery_id": "987654321",
+    }
 
 
 def request_for(method: str, path: str, acme: dict[str, str]) -> tuple[str, dict[str, Any]]:

@@ -21,6 +21,7 @@ def test_the_catalogue_names_the_spine_events() -> None:
         "order.received",
         "order.rejected",
         "order.validated",
+        "subscription.disabled",
     ]
 
 

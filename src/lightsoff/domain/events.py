@@ -207,8 +207,41 @@ class ExceptionRaised(Event):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SubscriptionDisabled(Event):
+    """Operational: the relay stopped delivering to a subscription (failing too long, or gone); nothing is lost."""
+
+    name: ClassVar[str] = "subscription.disabled"
+
+    subscription_id: str
+    target: str
+    reason: str
+    failing_since: datetime | None
+
+    @property
+    def stream_id(self) -> str:
+        return self.subscription_id
+
+    def to_data(self) -> dict[str, Any]:
+        since = self.failing_since.isoformat() if self.failing_since else None
+        return {
+            "subscription_id": self.subscription_id,
+            "target": self.target,
+            "reason": self.reason,
+            "failing_since": since,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> SubscriptionDisabled:
+        since = data.get("failing_since")
+        return cls(
+            data["subscription_id"], data["target"], data["reason"], datetime.fromisoformat(since) if since else None
+        )
+
+
 EVENT_CLASSES: dict[str, Any] = {
-    cls.name: cls for cls in (OrderReceived, OrderValidated, OrderHeld, OrderRejected, ExceptionRaised)
+    cls.name: cls
+    for cls in (OrderReceived, OrderValidated, OrderHeld, OrderRejected, ExceptionRaised, SubscriptionDisabled)
 }
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -214,6 +215,75 @@ audit_log = Table(
     Column("detail", Json, nullable=False),
     Column("previous_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("subscription_id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(2048), nullable=False),
+    Column("event_types", Json, nullable=False),
+    Column("partners", Json),
+    Column("secrets", Json, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", Text),
+    Column("max_attempts", Integer, nullable=False),
+    Column("max_age_seconds", Integer, nullable=False),
+    Column("failing_since", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", Position, primary_key=True, autoincrement=True),
+    Column(
+        "subscription_id",
+        String(32),
+        ForeignKey("subscriptions.subscription_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_position", BigInteger, ForeignKey("events.position"), nullable=False),
+    Column("stream_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("first_attempt_at", UtcDateTime),
+    Column("last_attempt_at", UtcDateTime),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("claimed_by", String(128)),
+    Column("claimed_until", UtcDateTime),
+    UniqueConstraint("subscription_id", "event_position", name="uq_deliveries_subscription_event"),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_stream_order", "subscription_id", "stream_id", "event_position"),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("attempt_id", Position, primary_key=True, autoincrement=True),
+    Column("delivery_id", BigInteger, ForeignKey("deliveries.delivery_id", ondelete="CASCADE"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status_code", Integer),
+    Column("error", String(32)),
+    Column("detail", Text, nullable=False),
+    Column("excerpt", Text, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("worker", String(128), nullable=False),
+    Index("ix_delivery_attempts_delivery_id", "delivery_id"),
+)
+
+relay_checkpoints = Table(
+    "relay_checkpoints",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 PROJECTION_TABLES = (orders, cross_references, exception_cases)

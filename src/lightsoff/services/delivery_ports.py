@@ -1,0 +1,107 @@
+"""The port the relay and the subscription services own: where subscriptions and deliveries are kept.
+
+It is separate from the unit of work because the relay's transactions (fan out, claim, record) are
+its own, short, and batched; they never mix with an order's transaction. ``store.delivery_store``
+implements it for SQLite and PostgreSQL; ``tests/contract/test_delivery_store.py`` holds both to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from lightsoff.domain.events import PendingEvent, RecordedEvent
+from lightsoff.domain.subscriptions import (
+    DeadLetterFilter,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Subscription,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A delivery this worker may attempt until its lease ends, with the event it carries."""
+
+    delivery: Delivery
+    event: RecordedEvent
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptResult:
+    """What the relay decided after one attempt; ``status`` PENDING means "again at ``next_attempt_at``"."""
+
+    attempt: DeliveryAttempt
+    subscription_id: str
+    status: DeliveryStatus
+    next_attempt_at: datetime
+    endpoint_failed: bool
+    """counts against the endpoint (for "failing since"); a 400 is the message's fault, not the endpoint's"""
+    disable_reason: str | None = None
+    """set when the endpoint is gone (410, unusable URL): disable the subscription now"""
+
+
+OperationalEvents = Callable[[Subscription, datetime], PendingEvent]
+"""Builds the event that records a subscription being disabled (the store appends it atomically)."""
+
+
+class DeliveryStore(Protocol):
+    def add_subscription(self, subscription: Subscription) -> None: ...
+
+    def subscription(self, subscription_id: str) -> Subscription | None: ...
+
+    def subscriptions(self) -> list[Subscription]: ...
+
+    def update_subscription(self, subscription: Subscription) -> None: ...
+
+    def delete_subscription(self, subscription_id: str) -> bool: ...
+
+    def has_new_events(self) -> bool:
+        """Whether events exist past the fan-out checkpoint (a cheap read before a write)."""
+        ...
+
+    def fan_out(self, now: datetime, limit: int) -> int:
+        """Turn up to ``limit`` events past the checkpoint into deliveries; return how many events."""
+        ...
+
+    def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
+        """Due deliveries of enabled subscriptions, each the oldest pending of its stream for its subscription."""
+        ...
+
+    def record(
+        self,
+        results: Sequence[AttemptResult],
+        now: datetime,
+        disable_after: timedelta,
+        disabled_event: OperationalEvents,
+    ) -> list[str]:
+        """Store attempts and new states; disable subscriptions failing longer than ``disable_after``.
+
+        Returns the ids of the subscriptions it disabled (each with its operational event appended).
+        """
+        ...
+
+    def postpone(self, delivery_ids: Sequence[int], until: datetime) -> None:
+        """Give claimed deliveries back without an attempt (their endpoint's circuit is open)."""
+        ...
+
+    def deliveries(
+        self, subscription_id: str, status: DeliveryStatus | None = None, after: int = 0, limit: int = 100
+    ) -> list[Delivery]: ...
+
+    def dead_letters(self, where: DeadLetterFilter, after: int = 0, limit: int = 100) -> list[Delivery]: ...
+
+    def delivery(self, delivery_id: int) -> Delivery | None: ...
+
+    def attempts(self, delivery_id: int) -> list[DeliveryAttempt]: ...
+
+    def revive(self, where: DeadLetterFilter, now: datetime, delivery_ids: Sequence[int] | None = None) -> int:
+        """Dead letters back to pending with fresh attempts, due now; returns how many."""
+        ...
+
+    def resend(self, subscription_id: str, from_position: int, now: datetime, limit: int) -> tuple[int, int]:
+        """Queue again up to ``limit`` matching events from ``from_position`` on; (how many, last position)."""
+        ...

@@ -1,0 +1,495 @@
+"""Subscriptions and deliveries in SQL: the relay's fan-out, claim and record, and the views over them.
+
+Fan-out is serialised: it locks the checkpoint row (``FOR UPDATE`` on PostgreSQL; SQLite's one writer
+does it there) and walks the event log past it, so deliveries of one stream are created in position
+order, which the in-order claim relies on. Claims take ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+any number of workers share the work without waiting on each other; each claimed row carries a lease
+(``claimed_until``), after which a dead worker's claim is anyone's again.
+
+A delivery is claimable only while no earlier delivery of the same stream to the same subscription is
+pending: that one clause is what keeps events of one order in order, whoever sends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+
+from lightsoff.domain.errors import Unavailable
+from lightsoff.domain.events import PendingEvent
+from lightsoff.domain.subscriptions import (
+    DeadLetterFilter,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionSecret,
+)
+from lightsoff.services.delivery_ports import AttemptResult, Claim, OperationalEvents
+from lightsoff.store import tables as t
+from lightsoff.store.engine import Database
+from lightsoff.store.repositories import SqlEventLog, _recorded
+from lightsoff.store.sql import HotSql
+from lightsoff.store.unit_of_work import WRITE_LOCK_TIMEOUT_S
+
+FAN_OUT = "fan-out"
+_D = t.deliveries
+_S = t.subscriptions
+_PENDING = DeliveryStatus.PENDING.value
+
+
+class SqlDeliveryStore:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._postgres = database.dialect == "postgresql"
+
+    @contextmanager
+    def _transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        """One transaction, committed if the block returns; on SQLite a writer first takes the process's lock."""
+        lock = self._database.write_lock if write else None
+        if lock is not None and not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
+            raise Unavailable(f"no write slot on the database within {WRITE_LOCK_TIMEOUT_S:.0f} s")
+        try:
+            with (
+                self._database.engine.connect().execution_options(lightsoff_write=write) as connection,
+                connection.begin(),
+            ):
+                yield connection
+        except OperationalError as exc:
+            raise Unavailable(f"the database is unavailable: {exc.orig}") from exc
+        finally:
+            if lock is not None:
+                lock.release()
+
+    # Subscriptions
+
+    def add_subscription(self, subscription: Subscription) -> None:
+        with self._transaction() as connection:
+            connection.execute(insert(_S).values(**_subscription_row(subscription)))
+
+    def subscription(self, subscription_id: str) -> Subscription | None:
+        with self._transaction(write=False) as connection:
+            row = connection.execute(select(_S).where(_S.c.subscription_id == subscription_id)).mappings().first()
+        return _subscription(row) if row is not None else None
+
+    def subscriptions(self) -> list[Subscription]:
+        with self._transaction(write=False) as connection:
+            rows = connection.execute(select(_S).order_by(_S.c.created_at, _S.c.subscription_id)).mappings().all()
+        return [_subscription(row) for row in rows]
+
+    def update_subscription(self, subscription: Subscription) -> None:
+        row = _subscription_row(subscription)
+        with self._transaction() as connection:
+            connection.execute(update(_S).where(_S.c.subscription_id == row.pop("subscription_id")).values(**row))
+
+    def delete_subscription(self, subscription_id: str) -> bool:
+        with self._transaction() as connection:
+            ids = select(_D.c.delivery_id).where(_D.c.subscription_id == subscription_id)
+            connection.execute(delete(t.delivery_attempts).where(t.delivery_attempts.c.delivery_id.in_(ids)))
+            connection.execute(delete(_D).where(_D.c.subscription_id == subscription_id))
+            deleted = connection.execute(delete(_S).where(_S.c.subscription_id == subscription_id)).rowcount
+        return bool(deleted)
+
+    # The relay
+
+    def has_new_events(self) -> bool:
+        checkpoint = select(t.relay_checkpoints.c.position).where(t.relay_checkpoints.c.name == FAN_OUT)
+        with self._transaction(write=False) as connection:
+            last = connection.execute(select(func.max(t.events.c.position))).scalar() or 0
+            done = connection.execute(checkpoint).scalar() or 0
+        return bool(last > done)
+
+    def fan_out(self, now: datetime, limit: int) -> int:
+        with self._transaction() as connection:
+            checkpoint = self._lock_checkpoint(connection, now)
+            events = connection.execute(
+                select(t.events.c.position, t.events.c.stream_id, t.events.c.name, t.events.c.partner)
+                .where(t.events.c.position > checkpoint)
+                .order_by(t.events.c.position)
+                .limit(limit)
+            ).all()
+            if not events:
+                return 0
+            subscriptions = [_subscription(row) for row in connection.execute(select(_S)).mappings()]
+            rows = [
+                _new_delivery(subscription.subscription_id, position, stream_id, now)
+                for position, stream_id, name, partner in events
+                for subscription in subscriptions
+                if subscription.matches(name, partner)
+            ]
+            if rows:
+                connection.execute(self._insert_ignoring_duplicates(_D), rows)
+            last = events[-1][0]
+            connection.execute(
+                update(t.outbox)
+                .where(t.outbox.c.event_position > checkpoint, t.outbox.c.event_position <= last)
+                .values(dispatched_at=now)
+            )
+            connection.execute(
+                update(t.relay_checkpoints)
+                .where(t.relay_checkpoints.c.name == FAN_OUT)
+                .values(position=last, updated_at=now)
+            )
+        return len(events)
+
+    def _lock_checkpoint(self, connection: Connection, now: datetime) -> int:
+        checkpoints = t.relay_checkpoints
+        connection.execute(
+            self._insert_ignoring_duplicates(checkpoints).values(name=FAN_OUT, position=0, updated_at=now)
+        )
+        query = select(checkpoints.c.position).where(checkpoints.c.name == FAN_OUT)
+        if self._postgres:
+            query = query.with_for_update()
+        position: int = connection.execute(query).scalar_one()
+        return position
+
+    def _insert_ignoring_duplicates(self, table: Any) -> Any:
+        dialect = postgresql if self._postgres else sqlite
+        return dialect.insert(table).on_conflict_do_nothing()
+
+    def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
+        earlier = _D.alias("earlier")
+        blocked = (
+            select(earlier.c.delivery_id)
+            .where(
+                earlier.c.subscription_id == _D.c.subscription_id,
+                earlier.c.stream_id == _D.c.stream_id,
+                earlier.c.event_position < _D.c.event_position,
+                earlier.c.status == _PENDING,
+            )
+            .exists()
+        )
+        due = (
+            select(_D.c.delivery_id)
+            .join(_S, _S.c.subscription_id == _D.c.subscription_id)
+            .where(
+                _D.c.status == _PENDING,
+                _D.c.next_attempt_at <= now,
+                _S.c.enabled.is_(True),
+                or_(_D.c.claimed_until.is_(None), _D.c.claimed_until < now),
+                ~blocked,
+            )
+            .order_by(_D.c.delivery_id)
+            .limit(limit)
+        )
+        if self._postgres:
+            due = due.with_for_update(of=_D, skip_locked=True)
+        claim = (
+            update(_D)
+            .where(_D.c.delivery_id.in_(due.scalar_subquery()))
+            .values(claimed_by=worker, claimed_until=now + lease)
+            .returning(*_D.c)
+        )
+        with self._transaction() as connection:
+            rows = connection.execute(claim).mappings().all()
+            positions = sorted({row["event_position"] for row in rows})
+            events = {
+                row["position"]: _recorded(row)
+                for row in connection.execute(select(t.events).where(t.events.c.position.in_(positions))).mappings()
+            }
+        claims = []
+        for row in rows:
+            event = events[row["event_position"]]
+            claims.append(Claim(_delivery({**row, "name": event.name, "event_id": event.event_id}), event))
+        return sorted(claims, key=lambda claim: claim.delivery.delivery_id)
+
+    def record(
+        self,
+        results: Sequence[AttemptResult],
+        now: datetime,
+        disable_after: timedelta,
+        disabled_event: OperationalEvents,
+    ) -> list[str]:
+        if not results:
+            return []
+        with self._transaction() as connection:
+            ids = [result.attempt.delivery_id for result in results]
+            kept = set(connection.execute(select(_D.c.delivery_id).where(_D.c.delivery_id.in_(ids))).scalars())
+            results = [result for result in results if result.attempt.delivery_id in kept]  # not deleted meanwhile
+            if not results:
+                return []
+            connection.execute(insert(t.delivery_attempts), [_attempt_row(result.attempt) for result in results])
+            connection.execute(_RECORD_DELIVERY, [_delivery_update(result) for result in results])
+            healthy = {r.subscription_id for r in results if not r.endpoint_failed}
+            failing = {r.subscription_id for r in results if r.endpoint_failed} - healthy
+            if healthy:
+                connection.execute(
+                    update(_S).where(_S.c.subscription_id.in_(sorted(healthy))).values(failing_since=None)
+                )
+            if failing:
+                connection.execute(
+                    update(_S)
+                    .where(_S.c.subscription_id.in_(sorted(failing)), _S.c.failing_since.is_(None))
+                    .values(failing_since=min(r.attempt.at for r in results))
+                )
+            reasons = {r.subscription_id: r.disable_reason for r in results if r.disable_reason}
+            for subscription_id in sorted(failing - set(reasons)):
+                reasons[subscription_id] = f"failing for longer than {disable_after}"
+            return self._disable(connection, reasons, now, now - disable_after, disabled_event)
+
+    def _disable(
+        self,
+        connection: Connection,
+        reasons: dict[str, str],
+        now: datetime,
+        cutoff: datetime,
+        disabled_event: OperationalEvents,
+    ) -> list[str]:
+        disabled = []
+        for subscription_id, reason in sorted(reasons.items()):
+            condition: ColumnElement[bool] = _S.c.enabled.is_(True)
+            if reason.startswith("failing for"):
+                condition = and_(condition, _S.c.failing_since <= cutoff)
+            row = (
+                connection.execute(
+                    update(_S)
+                    .where(_S.c.subscription_id == subscription_id, condition)
+                    .values(enabled=False, disabled_reason=reason, updated_at=now)
+                    .returning(*_S.c)
+                )
+                .mappings()
+                .first()
+            )
+            if row is not None:
+                disabled.append(subscription_id)
+                self._append(connection, disabled_event(_subscription(row), now))
+        return disabled
+
+    def _append(self, connection: Connection, event: PendingEvent) -> None:
+        stream = select(func.count()).where(t.events.c.stream_id == event.stream_id)
+        version = (connection.execute(stream).scalar() or 0) + 1
+        SqlEventLog(connection, HotSql.on(connection)).append([_with_version(event, version)])
+
+    def postpone(self, delivery_ids: Sequence[int], until: datetime) -> None:
+        if not delivery_ids:
+            return
+        with self._transaction() as connection:
+            connection.execute(
+                update(_D)
+                .where(_D.c.delivery_id.in_(list(delivery_ids)), _D.c.status == _PENDING)
+                .values(next_attempt_at=until, claimed_by=None, claimed_until=None)
+            )
+
+    # Views and operations
+
+    def deliveries(
+        self, subscription_id: str, status: DeliveryStatus | None = None, after: int = 0, limit: int = 100
+    ) -> list[Delivery]:
+        query = _DELIVERIES.where(_D.c.subscription_id == subscription_id, _D.c.delivery_id > after)
+        if status is not None:
+            query = query.where(_D.c.status == status.value)
+        return self._deliveries(query.order_by(_D.c.delivery_id).limit(limit))
+
+    def dead_letters(self, where: DeadLetterFilter, after: int = 0, limit: int = 100) -> list[Delivery]:
+        query = _filtered(_DELIVERIES.where(_D.c.delivery_id > after), where)
+        return self._deliveries(query.order_by(_D.c.delivery_id).limit(limit))
+
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        found = self._deliveries(_DELIVERIES.where(_D.c.delivery_id == delivery_id))
+        return found[0] if found else None
+
+    def _deliveries(self, query: Any) -> list[Delivery]:
+        with self._transaction(write=False) as connection:
+            return [_delivery(row) for row in connection.execute(query).mappings()]
+
+    def attempts(self, delivery_id: int) -> list[DeliveryAttempt]:
+        attempts = t.delivery_attempts
+        query = select(attempts).where(attempts.c.delivery_id == delivery_id).order_by(attempts.c.attempt_id)
+        with self._transaction(write=False) as connection:
+            return [_attempt(row) for row in connection.execute(query).mappings()]
+
+    def revive(self, where: DeadLetterFilter, now: datetime, delivery_ids: Sequence[int] | None = None) -> int:
+        chosen = _filtered(select(_D.c.delivery_id).join(t.events, t.events.c.position == _D.c.event_position), where)
+        if delivery_ids is not None:
+            chosen = chosen.where(_D.c.delivery_id.in_(list(delivery_ids)))
+        with self._transaction() as connection:
+            revived = connection.execute(
+                update(_D)
+                .where(_D.c.delivery_id.in_(chosen.scalar_subquery()))
+                .values(
+                    status=_PENDING,
+                    attempts=0,
+                    first_attempt_at=None,
+                    next_attempt_at=now,
+                    claimed_by=None,
+                    claimed_until=None,
+                )
+            ).rowcount
+        return int(revived)
+
+    def resend(self, subscription_id: str, from_position: int, now: datetime, limit: int) -> tuple[int, int]:
+        with self._transaction() as connection:
+            row = connection.execute(select(_S).where(_S.c.subscription_id == subscription_id)).mappings().first()
+            if row is None:
+                return 0, from_position
+            subscription = _subscription(row)
+            events = connection.execute(
+                select(t.events.c.position, t.events.c.stream_id, t.events.c.name, t.events.c.partner)
+                .where(t.events.c.position >= from_position)
+                .order_by(t.events.c.position)
+                .limit(limit)
+            ).all()
+            wanted = [e for e in events if subscription.matches(e.name, e.partner)]
+            if wanted:
+                positions = [e.position for e in wanted]
+                connection.execute(
+                    update(_D)
+                    .where(_D.c.subscription_id == subscription_id, _D.c.event_position.in_(positions))
+                    .values(status=_PENDING, attempts=0, first_attempt_at=None, next_attempt_at=now)
+                )
+                rows = [_new_delivery(subscription_id, e.position, e.stream_id, now) for e in wanted]
+                connection.execute(self._insert_ignoring_duplicates(_D), rows)
+        return len(wanted), (events[-1].position if events else from_position - 1)
+
+
+_DELIVERIES = select(*_D.c, t.events.c.name, t.events.c.event_id).join(
+    t.events, t.events.c.position == _D.c.event_position
+)
+
+_RECORD_DELIVERY = (
+    update(_D)
+    .where(_D.c.delivery_id == bindparam("b_delivery_id"), _D.c.status == _PENDING)
+    .values(
+        status=bindparam("b_status"),
+        attempts=bindparam("b_attempts"),
+        first_attempt_at=func.coalesce(_D.c.first_attempt_at, bindparam("b_at", type_=t.UtcDateTime)),
+        last_attempt_at=bindparam("b_at", type_=t.UtcDateTime),
+        last_status=bindparam("b_last_status"),
+        last_error=bindparam("b_last_error"),
+        next_attempt_at=bindparam("b_next_attempt_at"),
+        claimed_by=None,
+        claimed_until=None,
+    )
+)
+
+
+def _filtered(query: Any, where: DeadLetterFilter) -> Any:
+    query = query.where(_D.c.status == DeliveryStatus.DEAD.value)
+    if where.subscription_id is not None:
+        query = query.where(_D.c.subscription_id == where.subscription_id)
+    if where.event_type is not None:
+        query = query.where(t.events.c.name == where.event_type)
+    if where.since is not None:
+        query = query.where(_D.c.last_attempt_at >= where.since)
+    return query
+
+
+def _with_version(event: PendingEvent, version: int) -> PendingEvent:
+    return replace(event, stream_version=version)
+
+
+def _new_delivery(subscription_id: str, position: int, stream_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "subscription_id": subscription_id,
+        "event_position": position,
+        "stream_id": stream_id,
+        "status": _PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+
+
+def _delivery_update(result: AttemptResult) -> dict[str, Any]:
+    attempt = result.attempt
+    error = f"{attempt.error}: {attempt.detail}" if attempt.error else None
+    return {
+        "b_delivery_id": attempt.delivery_id,
+        "b_status": result.status.value,
+        "b_attempts": attempt.attempt,
+        "b_at": attempt.at,
+        "b_last_status": attempt.status_code,
+        "b_last_error": error,
+        "b_next_attempt_at": result.next_attempt_at,
+    }
+
+
+def _attempt_row(attempt: DeliveryAttempt) -> dict[str, Any]:
+    return {
+        "delivery_id": attempt.delivery_id,
+        "attempt": attempt.attempt,
+        "at": attempt.at,
+        "status_code": attempt.status_code,
+        "error": attempt.error,
+        "detail": attempt.detail,
+        "excerpt": attempt.excerpt,
+        "latency_ms": attempt.latency_ms,
+        "worker": attempt.worker,
+    }
+
+
+def _attempt(row: Any) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        delivery_id=row["delivery_id"],
+        attempt=row["attempt"],
+        at=row["at"],
+        status_code=row["status_code"],
+        error=row["error"],
+        detail=row["detail"],
+        excerpt=row["excerpt"],
+        latency_ms=row["latency_ms"],
+        worker=row["worker"],
+    )
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(
+        delivery_id=row["delivery_id"],
+        subscription_id=row["subscription_id"],
+        event_position=row["event_position"],
+        event_id=row["event_id"],
+        event_type=row["name"],
+        stream_id=row["stream_id"],
+        status=DeliveryStatus(row["status"]),
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        next_attempt_at=row["next_attempt_at"],
+        first_attempt_at=row["first_attempt_at"],
+        last_attempt_at=row["last_attempt_at"],
+        last_status=row["last_status"],
+        last_error=row["last_error"],
+    )
+
+
+def _subscription_row(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "subscription_id": subscription.subscription_id,
+        "kind": subscription.kind.value,
+        "target": subscription.target,
+        "event_types": list(subscription.event_types),
+        "partners": list(subscription.partners) if subscription.partners is not None else None,
+        "secrets": [secret.to_data() for secret in subscription.secrets],
+        "enabled": subscription.enabled,
+        "disabled_reason": subscription.disabled_reason,
+        "max_attempts": subscription.max_attempts,
+        "max_age_seconds": int(subscription.max_age.total_seconds()),
+        "failing_since": subscription.failing_since,
+        "created_at": subscription.created_at,
+        "updated_at": subscription.updated_at,
+    }
+
+
+def _subscription(row: Any) -> Subscription:
+    return Subscription(
+        subscription_id=row["subscription_id"],
+        kind=SubscriptionKind(row["kind"]),
+        target=row["target"],
+        event_types=tuple(row["event_types"]),
+        partners=tuple(row["partners"]) if row["partners"] is not None else None,
+        secrets=tuple(SubscriptionSecret.from_data(secret) for secret in row["secrets"]),
+        enabled=bool(row["enabled"]),
+        disabled_reason=row["disabled_reason"],
+        max_attempts=row["max_attempts"],
+        max_age=timedelta(seconds=row["max_age_seconds"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        failing_since=row["failing_since"],
+    )
