@@ -10,14 +10,16 @@ _numbers = itertools.count(1)
 
 def order_json(**changes: Any) -> dict[str, Any]:
     """A valid canonical order for demo partner ACME; each call gets its own PO number."""
+    number = next(_numbers)
     order: dict[str, Any] = {
         "partner": "ACME",
-        "po_number": f"PO-{next(_numbers):06d}",
+        "po_number": f"PO-{number:06d}",
         "order_date": "2026-11-23",
         "requested_ship_date": "2026-12-07",
         "ship_to": {"code": "ACME-DC-NORTH", "name": "ACME DC North"},
         "lines": [
-            {"line_no": 1, "sku": "WID-100", "quantity": 120, "uom": "EA"},
+            # a quantity of its own, so two orders are never suspected duplicates of each other
+            {"line_no": 1, "sku": "WID-100", "quantity": 12 * number, "uom": "EA"},
             {"line_no": 2, "customer_sku": "A-7788", "quantity": 500, "uom": "EA"},
             {"line_no": 3, "gtin": "4012345000030", "quantity": 1200, "uom": "EA"},
         ],
@@ -28,4 +30,5 @@ def order_json(**changes: Any) -> dict[str, Any]:
 
 
 def line(line_no: int, **item: Any) -> dict[str, Any]:
-    return {"line_no": line_no, "quantity": item.pop("quantity", 10), "uom": item.pop("uom", "EA"), **item}
+    """A line whose default quantity fits every demo product's case pack and limits."""
+    return {"line_no": line_no, "quantity": item.pop("quantity", 600), "uom": item.pop("uom", "EA"), **item}

@@ -16,9 +16,11 @@ from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.domain.security import Role
 from lightsoff.services.audit_trail import AuditTrail
 from lightsoff.services.clients import ClientAdministration, new_secret
+from lightsoff.services.exception_desk import ExceptionDesk
 from lightsoff.services.identifiers import IdentifierService, SsccSettings
-from lightsoff.services.intake import OrderIntake
+from lightsoff.services.intake import OrderIntake, new_uuid
 from lightsoff.services.keyring import Keyring
+from lightsoff.services.order_rules import OrderRules
 from lightsoff.services.ports import Clock
 from lightsoff.services.queries import Queries
 from lightsoff.services.rate_limits import RateLimiter
@@ -59,6 +61,7 @@ class Lightsoff:
     reference_data: ReferenceData
     identifiers: IdentifierService
     intake: OrderIntake
+    exceptions: ExceptionDesk
     queries: Queries
     security: Security
     clock: Clock
@@ -91,13 +94,15 @@ def bootstrap(
         exception_format=IdFormat("exception", settings.exception_id_format),
         sscc=SsccSettings(settings.gs1_company_prefix, settings.sscc_extension_digit),
     )
+    rules = OrderRules(reference_data, identifiers, clock)
     return Lightsoff(
         settings=settings,
         database=database,
         uow=uow,
         reference_data=reference_data,
         identifiers=identifiers,
-        intake=OrderIntake(uow, reference_data, identifiers, clock),
+        intake=OrderIntake(uow, rules, clock),
+        exceptions=ExceptionDesk(uow, rules, clock, new_uuid, prepare=rules.prepare),
         queries=Queries(uow),
         security=_security(settings, uow, clock),
         clock=clock,

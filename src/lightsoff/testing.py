@@ -17,13 +17,16 @@ from typing import Self, TypeVar
 
 from lightsoff.domain.audit import GENESIS, AuditEntry, AuditRecord, chain_hash
 from lightsoff.domain.cross_references import CrossReference
+from lightsoff.domain.customer_order import CustomerOrder
 from lightsoff.domain.errors import ConcurrencyConflict
 from lightsoff.domain.events import PendingEvent, RecordedEvent
 from lightsoff.domain.exception_cases import ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
 from lightsoff.domain.security import ApiKey, Client, SigningKey
-from lightsoff.services.ports import IdempotencyRecord, UnitOfWork
+from lightsoff.rules.draft import OrderRef
+from lightsoff.rules.history import signature
+from lightsoff.services.ports import CaseQuery, IdempotencyRecord, UnitOfWork
 
 T = TypeVar("T")
 
@@ -166,6 +169,33 @@ class InMemoryOrderViews:
         ]
         return found[:limit]
 
+    def with_same_lines(self, order: CustomerOrder, since: datetime) -> OrderRef | None:
+        wanted = signature(order)
+        found = [
+            other
+            for other in self._state.orders.values()
+            if other.partner == order.partner
+            and other.customer_order.po_number != order.po_number
+            and other.status is not OrderStatus.CANCELLED
+            and other.received_at >= since
+            and signature(other.customer_order) == wanted
+        ]
+        newest = max(found, key=lambda other: other.received_at, default=None)
+        return OrderRef(newest.order_id, newest.customer_order.po_number) if newest else None
+
+    def open_for(self, order: CustomerOrder) -> OrderRef | None:
+        for other in sorted(self._state.orders.values(), key=lambda other: other.received_at):
+            sent = other.customer_order
+            if (
+                other.partner == order.partner
+                and sent.po_number != order.po_number
+                and other.is_open
+                and sent.ship_to.code == order.ship_to.code
+                and sent.requested_ship_date == order.requested_ship_date
+            ):
+                return OrderRef(other.order_id, sent.po_number)
+        return None
+
     def clear(self) -> None:
         self._state.orders.clear()
 
@@ -203,6 +233,13 @@ class InMemoryExceptionCaseViews:
 
     def add(self, case: ExceptionCase) -> None:
         self._state.exception_cases[case.exception_id] = case
+
+    def update(self, case: ExceptionCase) -> None:
+        self._state.exception_cases[case.exception_id] = case
+
+    def find(self, query: CaseQuery) -> list[ExceptionCase]:
+        cases = [case for _, case in sorted(self._state.exception_cases.items()) if query.matches(case)]
+        return cases[: query.limit]
 
     def for_order(self, order_id: str) -> list[ExceptionCase]:
         return [case for _, case in sorted(self._state.exception_cases.items()) if case.order_id == order_id]

@@ -14,10 +14,21 @@ def test_cloudevents_type_carries_the_version() -> None:
     assert cloudevents_type("order.received", 1) == "lightsoff.order.received.v1"
 
 
-def test_the_catalogue_names_the_spine_events() -> None:
+def test_the_catalogue_names_every_business_event() -> None:
     assert event_names() == [
+        "exception.acknowledged",
+        "exception.commented",
+        "exception.dismissed",
+        "exception.escalated",
         "exception.raised",
+        "exception.resolved",
+        "order.allocated",
+        "order.amended",
+        "order.cancelled",
+        "order.corrected",
         "order.held",
+        "order.line_rejected",
+        "order.merged",
         "order.received",
         "order.rejected",
         "order.validated",

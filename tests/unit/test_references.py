@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import orjson
@@ -10,8 +12,25 @@ import pytest
 from lightsoff.domain.customer_order import CustomerOrder
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.formats.canonical_json import parse_order
-from lightsoff.rules.references import UNKNOWN_PARTNER, UNKNOWN_PRODUCT, UNKNOWN_SHIP_TO, check_references
+from lightsoff.rules.catalog import UNKNOWN_PARTNER, UNKNOWN_PRODUCT, UNKNOWN_SHIP_TO
+from lightsoff.rules.draft import RuleContext
+from lightsoff.rules.engine import evaluate
+from lightsoff.rules.findings import Finding
 from tests.factories import line, order_json
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    resolved_skus: dict[int, str]
+    findings: tuple[Finding, ...]
+
+
+def check_references(order: CustomerOrder, reference_data: ReferenceData) -> ReferenceCheck:
+    """The rule set's reference findings alone (the orders here are not meant to fit packs)."""
+    evaluation = evaluate(order, RuleContext(reference_data, today=date(2026, 11, 23)))
+    references = {UNKNOWN_PARTNER, UNKNOWN_PRODUCT, UNKNOWN_SHIP_TO}
+    findings = tuple(finding for finding in evaluation.findings if finding.rule in references)
+    return ReferenceCheck(evaluation.resolved_skus, findings)
 
 
 def customer_order(**changes: Any) -> CustomerOrder:

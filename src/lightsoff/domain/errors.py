@@ -43,6 +43,22 @@ class ConcurrencyConflict(Conflict):
     """Another writer got there first; the unit of work can be retried from the start."""
 
 
+class CaseClosed(Conflict):
+    """The exception case was already resolved or dismissed; the message says how and by whom."""
+
+
+class ResolutionUnfit(Conflict):
+    """The order changed since the case was raised, so the resolution no longer applies to it."""
+
+
+class InvalidResolution(LightsoffError):
+    """The action is not one of the case's, or its parameters are missing or wrong; ``errors`` says which."""
+
+    def __init__(self, message: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
 class Unavailable(LightsoffError):
     """A part lightsoff depends on cannot be used right now; nothing was changed, a retry is safe."""
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from lightsoff.domain.customer_order import CustomerOrder
+from lightsoff.domain.corrections import Correction
+from lightsoff.domain.customer_order import CustomerOrder, OrderLine
 from lightsoff.domain.problems import FieldProblem
 
 TYPE_PREFIX = "lightsoff."
@@ -159,6 +160,163 @@ class OrderRejected(Event):
         )
 
 
+class OrderEvent(Event):
+    """An event in an order's stream."""
+
+    order_id: str
+
+    @property
+    def stream_id(self) -> str:
+        return self.order_id
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCorrected(OrderEvent):
+    """Rules or a person changed the order; ``order`` is the order as it now stands."""
+
+    name: ClassVar[str] = "order.corrected"
+
+    order_id: str
+    corrections: tuple[Correction, ...]
+    order: CustomerOrder
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "corrections": [correction.to_data() for correction in self.corrections],
+            "order": self.order.to_data(),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> OrderCorrected:
+        return cls(
+            order_id=data["order_id"],
+            corrections=tuple(Correction.from_data(item) for item in data["corrections"]),
+            order=CustomerOrder.from_data(data["order"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAmended(OrderEvent):
+    """The partner changed the PO; the new content replaces the old and the rules run again."""
+
+    name: ClassVar[str] = "order.amended"
+
+    order_id: str
+    message_id: str
+    content_hash: str
+    customer_order: CustomerOrder
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "message_id": self.message_id,
+            "content_hash": self.content_hash,
+            "customer_order": self.customer_order.to_data(),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> OrderAmended:
+        return cls(
+            order_id=data["order_id"],
+            message_id=data["message_id"],
+            content_hash=data["content_hash"],
+            customer_order=CustomerOrder.from_data(data["customer_order"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMerged(OrderEvent):
+    """A repeat order joined this open order: its lines are added, numbered after the existing ones."""
+
+    name: ClassVar[str] = "order.merged"
+
+    order_id: str
+    message_id: str
+    po_number: str
+    content_hash: str
+    lines: tuple[OrderLine, ...]
+    line_numbers: dict[int, int]
+    """New line number → the line number on the repeat order's PO."""
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "message_id": self.message_id,
+            "po_number": self.po_number,
+            "content_hash": self.content_hash,
+            "lines": [line.to_data() for line in self.lines],
+            "line_numbers": [{"line_no": new, "po_line_no": old} for new, old in sorted(self.line_numbers.items())],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> OrderMerged:
+        return cls(
+            order_id=data["order_id"],
+            message_id=data["message_id"],
+            po_number=data["po_number"],
+            content_hash=data["content_hash"],
+            lines=tuple(OrderLine.from_data(line) for line in data["lines"]),
+            line_numbers={item["line_no"]: item["po_line_no"] for item in data["line_numbers"]},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineRejected(OrderEvent):
+    name: ClassVar[str] = "order.line_rejected"
+
+    order_id: str
+    line_no: int
+    reason: str
+    exception_id: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "line_no": self.line_no,
+            "reason": self.reason,
+            "exception_id": self.exception_id,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> OrderLineRejected:
+        return cls(data["order_id"], data["line_no"], data["reason"], data.get("exception_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCancelled(OrderEvent):
+    name: ClassVar[str] = "order.cancelled"
+
+    order_id: str
+    reason: str
+    exception_id: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        return {"order_id": self.order_id, "reason": self.reason, "exception_id": self.exception_id}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> OrderCancelled:
+        return cls(data["order_id"], data["reason"], data.get("exception_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAllocated(OrderEvent):
+    """The ERP committed stock or capacity to the order: from here a change needs a person."""
+
+    name: ClassVar[str] = "order.allocated"
+
+    order_id: str
+    reference: str | None = None
+    """The allocating system's id for it (an ERP sales order, a reservation)."""
+
+    def to_data(self) -> dict[str, Any]:
+        return {"order_id": self.order_id, "reference": self.reference}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> OrderAllocated:
+        return cls(data["order_id"], data.get("reference"))
+
+
 @dataclass(frozen=True, slots=True)
 class ExceptionRaised(Event):
     """A case people must decide, routed to the team that owns its category."""
@@ -174,6 +332,13 @@ class ExceptionRaised(Event):
     actions: tuple[str, ...]
     due_at: datetime
     line_no: int | None = None
+    rule: str | None = None
+    partner: str | None = None
+    po_number: str | None = None
+    suggestion: dict[str, Any] | None = None
+    """The action the rule proposes, ``{"action": "set_quantity", "parameters": {"quantity": "48"}}``."""
+    content_hash: str | None = None
+    """The order's content when the case was raised: an amendment since makes the case stale."""
 
     @property
     def stream_id(self) -> str:
@@ -185,11 +350,16 @@ class ExceptionRaised(Event):
             "order_id": self.order_id,
             "line_no": self.line_no,
             "category": self.category,
+            "rule": self.rule,
             "severity": self.severity,
             "team": self.team,
             "message": self.message,
             "actions": list(self.actions),
+            "suggestion": self.suggestion,
             "due_at": self.due_at.isoformat(),
+            "partner": self.partner,
+            "po_number": self.po_number,
+            "content_hash": self.content_hash,
         }
 
     @classmethod
@@ -204,6 +374,11 @@ class ExceptionRaised(Event):
             message=data["message"],
             actions=tuple(data["actions"]),
             due_at=datetime.fromisoformat(data["due_at"]),
+            rule=data.get("rule"),
+            partner=data.get("partner"),
+            po_number=data.get("po_number"),
+            suggestion=data.get("suggestion"),
+            content_hash=data.get("content_hash"),
         )
 
 
@@ -239,9 +414,140 @@ class SubscriptionDisabled(Event):
         )
 
 
+class CaseEvent(Event):
+    """An event in an exception case's stream after it was raised."""
+
+    exception_id: str
+
+    @property
+    def stream_id(self) -> str:
+        return self.exception_id
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionAcknowledged(CaseEvent):
+    """Someone took the case: others can see it is being handled."""
+
+    name: ClassVar[str] = "exception.acknowledged"
+
+    exception_id: str
+    order_id: str
+    by: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {"exception_id": self.exception_id, "order_id": self.order_id, "by": self.by}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ExceptionAcknowledged:
+        return cls(data["exception_id"], data["order_id"], data["by"])
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionCommented(CaseEvent):
+    name: ClassVar[str] = "exception.commented"
+
+    exception_id: str
+    order_id: str
+    by: str
+    text: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {"exception_id": self.exception_id, "order_id": self.order_id, "by": self.by, "text": self.text}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ExceptionCommented:
+        return cls(data["exception_id"], data["order_id"], data["by"], data["text"])
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionResolved(CaseEvent):
+    """A person decided; the order's events that follow carry out the decision."""
+
+    name: ClassVar[str] = "exception.resolved"
+
+    exception_id: str
+    order_id: str
+    action: str
+    parameters: dict[str, Any]
+    by: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "exception_id": self.exception_id,
+            "order_id": self.order_id,
+            "action": self.action,
+            "parameters": self.parameters,
+            "by": self.by,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ExceptionResolved:
+        return cls(data["exception_id"], data["order_id"], data["action"], data["parameters"], data["by"])
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionDismissed(CaseEvent):
+    """The case no longer applies (the order was amended or cancelled, its line rejected)."""
+
+    name: ClassVar[str] = "exception.dismissed"
+
+    exception_id: str
+    order_id: str
+    reason: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {"exception_id": self.exception_id, "order_id": self.order_id, "reason": self.reason}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ExceptionDismissed:
+        return cls(data["exception_id"], data["order_id"], data["reason"])
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionEscalated(CaseEvent):
+    """Nobody handled the case in time; the escalation contacts were told (once)."""
+
+    name: ClassVar[str] = "exception.escalated"
+
+    exception_id: str
+    order_id: str
+    team: str
+    notified: tuple[str, ...]
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "exception_id": self.exception_id,
+            "order_id": self.order_id,
+            "team": self.team,
+            "notified": list(self.notified),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ExceptionEscalated:
+        return cls(data["exception_id"], data["order_id"], data["team"], tuple(data["notified"]))
+
+
 EVENT_CLASSES: dict[str, Any] = {
     cls.name: cls
-    for cls in (OrderReceived, OrderValidated, OrderHeld, OrderRejected, ExceptionRaised, SubscriptionDisabled)
+    for cls in (
+        OrderReceived,
+        OrderCorrected,
+        OrderValidated,
+        OrderHeld,
+        OrderRejected,
+        OrderAmended,
+        OrderMerged,
+        OrderLineRejected,
+        OrderCancelled,
+        OrderAllocated,
+        ExceptionRaised,
+        ExceptionAcknowledged,
+        ExceptionCommented,
+        ExceptionResolved,
+        ExceptionDismissed,
+        ExceptionEscalated,
+        SubscriptionDisabled,
+    )
 }
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

@@ -1,4 +1,4 @@
-"""Reference data the rules decide with: partners, products and who owns which exception category.
+"""Reference data the rules decide with: partners, products, teams and who owns which exception category.
 
 Loaded from configuration files today (``lightsoff.config``); the types do not care where from.
 """
@@ -7,12 +7,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from lightsoff.domain.customer_order import Address
 from lightsoff.domain.exception_cases import Severity
+from lightsoff.domain.policy import DEFAULT_POLICY, PartnerPolicy
+
+STANDARD_UOM_SYNONYMS: Mapping[str, str] = {
+    "EACH": "EA",
+    "PCE": "EA",
+    "PC": "EA",
+    "PCS": "EA",
+    "ST": "EA",
+    "STK": "EA",
+    "C62": "EA",
+    "CASE": "CS",
+    "CT": "CS",
+    "CTN": "CS",
+    "CA": "CS",
+    "PALLET": "PL",
+    "PAL": "PL",
+    "PX": "PL",
+    "PF": "PL",
+}
+"""Common spellings of each, case and pallet (X12 and UN/ECE rec. 20 codes among them) → ours."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +42,27 @@ class Location:
     code: str
     name: str
     address: Address | None = None
+    gln: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identifiers:
+    """How other systems name the partner: EDI sender ids, GLNs, e-mail senders, its codes elsewhere."""
+
+    edi: tuple[str, ...] = ()
+    """Interchange sender ids (ISA06, UNB 0004), as sent, without padding."""
+    gln: tuple[str, ...] = ()
+    email: tuple[str, ...] = ()
+    """Sender addresses (lower-case) whose mail is this partner's."""
+    other: Mapping[str, str] = field(default_factory=dict)
+    """System → the partner's id there (``erp: C-10042``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str
+    email: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +72,24 @@ class Partner:
     ship_to: Mapping[str, Location] = field(default_factory=dict)
     customer_skus: Mapping[str, str] = field(default_factory=dict)
     """The partner's item code → our SKU."""
+    uom_synonyms: Mapping[str, str] = field(default_factory=dict)
+    """The partner's unit codes → ours, on top of the standard ones."""
+    identifiers: Identifiers = field(default_factory=Identifiers)
+    contacts: tuple[Contact, ...] = ()
+    policy: PartnerPolicy = DEFAULT_POLICY
+
+    def uom(self, code: str) -> str:
+        """Our unit code for the partner's ``code`` (upper-cased, synonyms applied)."""
+        upper = code.strip().upper()
+        return self.uom_synonyms.get(upper) or STANDARD_UOM_SYNONYMS.get(upper, upper)
 
 
 class ProductStatus(StrEnum):
     ACTIVE = "active"
     DISCONTINUED = "discontinued"
+    """No longer made; a successor may replace it."""
     RETIRED = "retired"
+    """Gone, with no replacement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +113,26 @@ class Product:
     pallet: PalletPack | None = None
     status: ProductStatus = ProductStatus.ACTIVE
     successor: str | None = None
+    effective_date: date | None = None
+    """The day ``status`` takes effect; before it the product is active."""
     min_quantity: Decimal | None = None
     max_quantity: Decimal | None = None
+
+    def status_on(self, day: date) -> ProductStatus:
+        if self.effective_date is not None and day < self.effective_date:
+            return ProductStatus.ACTIVE
+        return self.status
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """Who handles a category of exception cases, and how to reach them."""
+
+    name: str
+    emails: tuple[str, ...] = ()
+    webhook: str | None = None
+    escalation_emails: tuple[str, ...] = ()
+    """Who hears of a case nobody handled in time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,21 +148,32 @@ DEFAULT_ROUTE = Route(team="customer_service", severity=Severity.MEDIUM, handle_
 
 
 class ReferenceData:
-    """Partners, products and routing, indexed for the look-ups rules make on every order line."""
+    """Partners, products, teams and routing, indexed for the look-ups rules make on every order line."""
 
     def __init__(
         self,
         partners: Iterable[Partner] = (),
         products: Iterable[Product] = (),
         routes: Mapping[str, Route] | None = None,
+        teams: Iterable[Team] = (),
     ) -> None:
         self._partners = {partner.code: partner for partner in partners}
         self._products = {product.sku: product for product in products}
         self._by_gtin = {product.gtin: product for product in self._products.values() if product.gtin}
         self._routes = dict(routes or {})
+        self._teams = {team.name: team for team in teams}
+        self._by_identifier: dict[str, Partner] = {}
+        for partner in self._partners.values():
+            ids = (*partner.identifiers.edi, *partner.identifiers.gln, *partner.identifiers.email)
+            for identifier in ids:
+                self._by_identifier[identifier.strip().lower()] = partner
 
     def partner(self, code: str) -> Partner | None:
         return self._partners.get(code)
+
+    def partner_by_identifier(self, identifier: str) -> Partner | None:
+        """The partner an EDI sender id, a GLN or an e-mail address belongs to."""
+        return self._by_identifier.get(identifier.strip().lower())
 
     def partners(self) -> list[Partner]:
         return sorted(self._partners.values(), key=lambda partner: partner.code)
@@ -107,3 +189,12 @@ class ReferenceData:
 
     def route(self, category: str) -> Route:
         return self._routes.get(category, DEFAULT_ROUTE)
+
+    def routes(self) -> dict[str, Route]:
+        return dict(self._routes)
+
+    def team(self, name: str) -> Team:
+        return self._teams.get(name, Team(name))
+
+    def teams(self) -> list[Team]:
+        return sorted(self._teams.values(), key=lambda team: team.name)

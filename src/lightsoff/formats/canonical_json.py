@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from lightsoff.domain import gs1
+from lightsoff.domain.corrections import Correction
 from lightsoff.domain.customer_order import Address, CustomerOrder, OrderLine, ShipTo
 from lightsoff.domain.problems import FieldProblem
 
@@ -143,19 +144,44 @@ class ParsedOrder:
     problems: tuple[FieldProblem, ...] = ()
     partner: str | None = None
     po_number: str | None = None
+    corrections: tuple[Correction, ...] = ()
+    """What ``prepare`` rewrote before parsing (a quantity sent as text, a date in another format)."""
 
 
-def parse_order(body: bytes) -> ParsedOrder:
+Prepare = Callable[[Any], tuple[Any, list[Correction]]]
+"""Rewrites correctable values of the parsed JSON into canonical types, saying what it changed."""
+
+
+def parse_order(body: bytes, prepare: Prepare | None = None) -> ParsedOrder:
     if not body.strip():
         return ParsedOrder(None, (FieldProblem("$", "empty_body", "The body is empty: send the order as JSON."),))
+    if prepare is not None:
+        try:
+            raw = json.loads(body)
+        except (ValueError, RecursionError):
+            return parse_order(body)
+        return parse_order_data(*prepare(raw))
     try:
         model = OrderCreate.model_validate_json(body)
     except ValidationError as exc:
         return _rejected(body, exc)
+    return _parsed(model, [])
+
+
+def parse_order_data(raw: Any, corrections: Sequence[Correction] = ()) -> ParsedOrder:
+    """An order already read from its document (JSON, or a codec's canonical dict)."""
+    try:
+        model = OrderCreate.model_validate(raw)
+    except ValidationError as exc:
+        return _rejected_raw(raw, [_translate(error) for error in exc.errors(include_url=False)])
+    return _parsed(model, corrections)
+
+
+def _parsed(model: OrderCreate, corrections: Sequence[Correction]) -> ParsedOrder:
     problems = tuple(_cross_field_problems(model.model_dump(mode="json")))
     if problems:
         return ParsedOrder(None, problems, model.partner, model.po_number)
-    return ParsedOrder(_to_domain(model), (), model.partner, model.po_number)
+    return ParsedOrder(_to_domain(model), (), model.partner, model.po_number, tuple(corrections))
 
 
 def _rejected(body: bytes, exc: ValidationError) -> ParsedOrder:
@@ -164,6 +190,10 @@ def _rejected(body: bytes, exc: ValidationError) -> ParsedOrder:
         raw = json.loads(body)
     except (ValueError, RecursionError):
         return ParsedOrder(None, tuple(problems))
+    return _rejected_raw(raw, problems)
+
+
+def _rejected_raw(raw: Any, problems: list[FieldProblem]) -> ParsedOrder:
     problems.extend(_cross_field_problems(raw))
     partner = raw.get("partner") if isinstance(raw, dict) else None
     po_number = raw.get("po_number") if isinstance(raw, dict) else None

@@ -13,35 +13,37 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from lightsoff.domain.corrections import Correction
 from lightsoff.domain.cross_references import PURCHASE_ORDER
 from lightsoff.domain.customer_order import CustomerOrder
 from lightsoff.domain.errors import ConcurrencyConflict
 from lightsoff.domain.events import (
     Event,
-    ExceptionRaised,
+    OrderCorrected,
     OrderHeld,
+    OrderMerged,
     OrderReceived,
     OrderRejected,
     OrderValidated,
-    PendingEvent,
 )
-from lightsoff.domain.exception_cases import CaseStatus, ExceptionCase
+from lightsoff.domain.exception_cases import ACTIVE_STATUSES, ExceptionCase
 from lightsoff.domain.messages import InboundMessage, MessageOutcome
-from lightsoff.domain.orders import Order
+from lightsoff.domain.orders import Order, OrderStatus
+from lightsoff.domain.policy import Amendments
 from lightsoff.domain.problems import FieldProblem
-from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.formats.canonical_json import ParsedOrder, parse_order
+from lightsoff.rules.catalog import AMENDMENT
+from lightsoff.rules.draft import Evaluation, OrderRef
 from lightsoff.rules.findings import Finding
-from lightsoff.rules.references import check_references
-from lightsoff.services.identifiers import IdentifierService
-from lightsoff.services.ports import Clock, IdempotencyRecord, UnitOfWork, UnitOfWorkFactory
-from lightsoff.services.projections import project
+from lightsoff.services.order_rules import OrderRules
+from lightsoff.services.ports import CaseQuery, Clock, IdempotencyRecord, UnitOfWork, UnitOfWorkFactory
+from lightsoff.services.projections import Projected
+from lightsoff.services.recording import Cause, record
 
 MAX_ATTEMPTS = 8
 ANONYMOUS = "anonymous"
@@ -50,6 +52,7 @@ ANONYMOUS = "anonymous"
 class ConflictKind(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     ORDER_CHANGED = "order_changed"
+    """A changed PO for an order that can no longer change (cancelled)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,10 @@ class IntakeResult:
     problems: tuple[FieldProblem, ...] = ()
     conflict: ConflictKind | None = None
     conflict_reason: str | None = None
+    corrections: tuple[Correction, ...] = ()
+    merged_into: str | None = None
+    """The open order this repeat order's lines joined."""
+    amended: bool = False
 
     @property
     def created(self) -> bool:
@@ -89,21 +96,19 @@ class OrderIntake:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        reference_data: ReferenceData,
-        identifiers: IdentifierService,
+        rules: OrderRules,
         clock: Clock,
         new_id: Callable[[], str] = new_uuid,
     ) -> None:
         self._uow = uow
-        self._reference_data = reference_data
-        self._identifiers = identifiers
+        self._rules = rules
         self._clock = clock
         self._new_id = new_id
 
     def submit(self, submission: Submission) -> IntakeResult:
         message = self._received(submission)
         try:
-            parsed = _confine(parse_order(submission.body), submission.allowed_partners)
+            parsed = _confine(parse_order(submission.body, self._rules.prepare), submission.allowed_partners)
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 try:
                     return self._uow.run(lambda uow: self._handle(uow, message, parsed))
@@ -171,56 +176,149 @@ class OrderIntake:
         customer_order, content_hash = parsed.order, parsed.order.content_hash()
         order_id = uow.cross_references.resolve(customer_order.partner, PURCHASE_ORDER, customer_order.po_number)
         if order_id is None:
-            return self._receive(uow, message, customer_order, content_hash)
+            return self._new(uow, message, parsed, content_hash)
         order = uow.orders.get(order_id)
         assert order is not None, f"cross-reference to {order_id}, which has no read model"
-        if order.content_hash == content_hash:
+        if content_hash == order.content_hash or any(doc.content_hash == content_hash for doc in order.merged):
             return self._duplicate(uow, message, order)
-        return self._conflict(uow, message, order)
+        if order.status is OrderStatus.CANCELLED or customer_order.po_number != order.customer_order.po_number:
+            return self._conflict(uow, message, order)
+        return self._amend(uow, message, customer_order, content_hash, order)
+
+    def _new(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder, content_hash: str) -> IntakeResult:
+        assert parsed.order is not None
+        evaluation = self._rules.evaluate(uow, parsed.order)
+        evaluation = replace(evaluation, corrections=parsed.corrections + evaluation.corrections)
+        if evaluation.rejections:
+            problems = tuple(FieldProblem(f.field, f.rule, f.message) for f in evaluation.rejections)
+            return self._reject(uow, message, replace(parsed, order=None, problems=problems))
+        if evaluation.merge_into is not None:
+            return self._merge(uow, message, parsed.order, content_hash, evaluation, evaluation.merge_into)
+        return self._receive(uow, message, parsed.order, content_hash, evaluation)
 
     def _receive(
-        self, uow: UnitOfWork, message: InboundMessage, customer_order: CustomerOrder, content_hash: str
+        self,
+        uow: UnitOfWork,
+        message: InboundMessage,
+        customer_order: CustomerOrder,
+        content_hash: str,
+        evaluation: Evaluation,
     ) -> IntakeResult:
         now = self._clock.now()
-        order_id = self._identifiers.next_order_id(uow.sequences, now.date())
-        check = check_references(customer_order, self._reference_data)
-        raised = [self._raise(uow, order_id, finding, now) for finding in check.findings]
-        exception_ids = tuple(event.exception_id for event in raised)
-        conclusion: Event = (
-            OrderHeld(order_id, exception_ids, check.resolved_skus)
-            if raised
-            else OrderValidated(order_id, check.resolved_skus)
-        )
+        order_id = self._rules.identifiers.next_order_id(uow.sequences, now.date())
+        concluded, exception_ids = self._rules.conclude(uow, order_id, evaluation, content_hash)
         received = OrderReceived(order_id, message.message_id, content_hash, customer_order)
-        events = [received, *raised, conclusion]
-        recorded = uow.events.append(self._envelopes(events, message, now, customer_order.partner))
-        projected = project(uow, recorded)
-        outcome = MessageOutcome.HELD if raised else MessageOutcome.ACCEPTED
+        projected = self._record(uow, [received, *concluded], {}, message, customer_order.partner)
+        outcome = MessageOutcome.HELD if exception_ids else MessageOutcome.ACCEPTED
         uow.messages.add(self._outcome(message, outcome, partner=customer_order.partner, order_ids=[order_id]))
         return IntakeResult(
             outcome,
             message.message_id,
             order=projected.orders[order_id],
             exceptions=tuple(projected.exception_cases[exception_id] for exception_id in exception_ids),
+            corrections=evaluation.corrections,
         )
 
-    def _raise(self, uow: UnitOfWork, order_id: str, finding: Finding, now: datetime) -> ExceptionRaised:
-        route = self._reference_data.route(finding.category)
-        return ExceptionRaised(
-            exception_id=self._identifiers.next_exception_id(uow.sequences, now.date()),
-            order_id=order_id,
-            line_no=finding.line_no,
-            category=finding.category,
-            severity=route.severity.value,
-            team=route.team,
-            message=finding.message,
-            actions=finding.actions,
-            due_at=now + route.handle_within,
+    def _merge(
+        self,
+        uow: UnitOfWork,
+        message: InboundMessage,
+        customer_order: CustomerOrder,
+        content_hash: str,
+        evaluation: Evaluation,
+        target_ref: OrderRef,
+    ) -> IntakeResult:
+        """A repeat order joins the open order for the same ship-to and date (policy ``repeat_orders: merge``)."""
+        target = uow.orders.get(target_ref.order_id)
+        assert target is not None, f"open order {target_ref.order_id} has no read model"
+        first = max((line.line_no for line in target.working.lines), default=0) + 1
+        numbers = {first + index: line.line_no for index, line in enumerate(evaluation.order.lines)}
+        lines = tuple(replace(line, line_no=first + index) for index, line in enumerate(evaluation.order.lines))
+        skus = {**target.resolved_skus, **{new: evaluation.resolved_skus[old] for new, old in numbers.items()}}
+        merged = OrderMerged(
+            target.order_id, message.message_id, customer_order.po_number, content_hash, lines, numbers
         )
+        active = uow.exception_cases.find(CaseQuery(order_id=target.order_id, statuses=ACTIVE_STATUSES))
+        ending: Event = OrderHeld(target.order_id, (), skus) if active else OrderValidated(target.order_id, skus)
+        versions = {target.order_id: target.version}
+        projected = self._record(uow, [merged, ending], versions, message, customer_order.partner)
+        detail = {"merged_into": target.order_id}
+        uow.messages.add(
+            self._outcome(
+                message, MessageOutcome.ACCEPTED, partner=target.partner, order_ids=[target.order_id], detail=detail
+            )
+        )
+        return IntakeResult(
+            MessageOutcome.ACCEPTED,
+            message.message_id,
+            order=projected.orders[target.order_id],
+            exceptions=tuple(active),
+            corrections=evaluation.corrections,
+            merged_into=target.order_id,
+        )
+
+    def _amend(
+        self, uow: UnitOfWork, message: InboundMessage, customer_order: CustomerOrder, content_hash: str, order: Order
+    ) -> IntakeResult:
+        """The same PO with changed content: applied while the order is open and policy allows, else reviewed."""
+        partner = self._rules.reference_data.partner(order.partner)
+        apply = order.is_open and (partner is None or partner.policy.amendments is Amendments.APPLY)
+        if apply:
+            events, versions = self._rules.amend(uow, order, message.message_id, customer_order, content_hash)
+        else:
+            events, versions = self._amendment_case(uow, message, order, customer_order)
+        projected = self._record(uow, events, versions, message, order.partner)
+        updated = projected.orders.get(order.order_id, order)
+        raised = [case for case in projected.exception_cases.values() if case.is_active]
+        outcome = MessageOutcome.HELD if raised else MessageOutcome.ACCEPTED
+        uow.messages.add(
+            self._outcome(
+                message, outcome, partner=order.partner, order_ids=[order.order_id], detail={"amendment": apply}
+            )
+        )
+        corrections = next((e.corrections for e in events if isinstance(e, OrderCorrected)), ())
+        return IntakeResult(
+            outcome, message.message_id, order=updated, exceptions=tuple(raised), corrections=corrections, amended=apply
+        )
+
+    def _amendment_case(
+        self, uow: UnitOfWork, message: InboundMessage, order: Order, customer_order: CustomerOrder
+    ) -> tuple[list[Event], dict[str, int]]:
+        why = (
+            "is already allocated"
+            if not order.is_open
+            else f"belongs to partner {order.partner}, whose policy is to review changes"
+        )
+        finding = Finding(
+            AMENDMENT,
+            f"PO {customer_order.po_number!r} was sent again with changed content (message {message.message_id}), "
+            f"but order {order.order_id} {why}. Apply the amendment to replace the order's lines, dates and ship-to, "
+            "or keep the original and tell the customer.",
+            ("apply_amendment", "keep_original"),
+            suggestion={"action": "apply_amendment", "parameters": {"message_id": message.message_id}},
+        )
+        case = self._rules.raise_case(
+            uow, order.order_id, order.customer_order, finding, self._clock.now(), order.content_hash
+        )
+        events: list[Event] = [case]
+        if order.is_open:
+            events.append(OrderHeld(order.order_id, (case.exception_id,), order.resolved_skus))
+        return events, {order.order_id: order.version}
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        events: list[Event],
+        versions: dict[str, int],
+        message: InboundMessage,
+        partner: str | None,
+    ) -> Projected:
+        cause = Cause(message.correlation_id, message.message_id, partner)
+        return record(uow, events, versions=versions, cause=cause, now=self._clock.now(), new_id=self._new_id)
 
     def _reject(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder) -> IntakeResult:
         rejected = OrderRejected(message.message_id, parsed.problems, parsed.partner, parsed.po_number)
-        uow.events.append(self._envelopes([rejected], message, self._clock.now(), parsed.partner))
+        self._record(uow, [rejected], {}, message, parsed.partner)
         errors = [problem.to_data() for problem in parsed.problems]
         uow.messages.add(
             self._outcome(message, MessageOutcome.REJECTED, partner=parsed.partner, detail={"errors": errors})
@@ -244,9 +342,9 @@ class OrderIntake:
     def _conflict(self, uow: UnitOfWork, message: InboundMessage, order: Order) -> IntakeResult:
         customer_order = order.customer_order
         reason = (
-            f"Purchase order {customer_order.po_number!r} of partner {customer_order.partner} was already "
-            f"received as {order.order_id} with different content. Send changes to an order as a new "
-            "PO number, or contact the customer service team to amend it."
+            f"Purchase order {customer_order.po_number!r} of partner {customer_order.partner} was received as "
+            f"{order.order_id}, which is {order.status.value}: it can no longer change. Send a new order under a "
+            "new PO number, or contact the customer service team."
         )
         return self._record_conflict(uow, message, ConflictKind.ORDER_CHANGED, reason, [order.order_id])
 
@@ -279,27 +377,6 @@ class OrderIntake:
         assert order is not None, f"message {original.message_id} became {original.order_ids[0]}, which is gone"
         return self._duplicate(uow, message, order)
 
-    def _envelopes(
-        self, events: Iterable[Event], message: InboundMessage, now: datetime, partner: str | None
-    ) -> list[PendingEvent]:
-        """Events caused by one inbound message, numbered within their streams (new streams start at 1)."""
-        versions: dict[str, int] = {}
-        pending = []
-        for event in events:
-            version = versions[event.stream_id] = versions.get(event.stream_id, 0) + 1
-            pending.append(
-                PendingEvent(
-                    event_id=self._new_id(),
-                    event=event,
-                    stream_version=version,
-                    occurred_at=now,
-                    correlation_id=message.correlation_id,
-                    causation_id=message.message_id,
-                    partner=partner,
-                )
-            )
-        return pending
-
 
 def _confine(parsed: ParsedOrder, allowed: frozenset[str] | None) -> ParsedOrder:
     """Reject an order for a partner the caller may not submit for, before anything can be found by it."""
@@ -314,8 +391,4 @@ def _confine(parsed: ParsedOrder, allowed: frozenset[str] | None) -> ParsedOrder
 
 
 def _open_cases(uow: UnitOfWork, order: Order) -> tuple[ExceptionCase, ...]:
-    return tuple(
-        case
-        for case in uow.exception_cases.for_order(order.order_id)
-        if case.status in (CaseStatus.OPEN, CaseStatus.ACKNOWLEDGED)
-    )
+    return tuple(uow.exception_cases.find(CaseQuery(order_id=order.order_id, statuses=ACTIVE_STATUSES)))

@@ -14,11 +14,13 @@ from typing import Protocol, Self, TypeVar
 
 from lightsoff.domain.audit import AuditEntry, AuditRecord
 from lightsoff.domain.cross_references import CrossReference
+from lightsoff.domain.customer_order import CustomerOrder
 from lightsoff.domain.events import PendingEvent, RecordedEvent
-from lightsoff.domain.exception_cases import ExceptionCase
+from lightsoff.domain.exception_cases import CaseStatus, ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
 from lightsoff.domain.security import ApiKey, Client, SigningKey
+from lightsoff.rules.draft import OrderRef
 
 
 class Clock(Protocol):
@@ -84,6 +86,14 @@ class OrderViews(Protocol):
         partners: Collection[str] | None = None,
     ) -> list[Order]: ...
 
+    def with_same_lines(self, order: CustomerOrder, since: datetime) -> OrderRef | None:
+        """The partner's newest order under another PO with the same ship-to and lines, received since ``since``."""
+        ...
+
+    def open_for(self, order: CustomerOrder) -> OrderRef | None:
+        """The partner's oldest open order under another PO for the same ship-to and ship date."""
+        ...
+
     def clear(self) -> None: ...
 
 
@@ -99,10 +109,50 @@ class CrossReferences(Protocol):
     def clear(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class CaseQuery:
+    """Which exception cases to list; ``None`` leaves a criterion out."""
+
+    team: str | None = None
+    category: str | None = None
+    statuses: frozenset[CaseStatus] | None = None
+    partner: str | None = None
+    partners: Collection[str] | None = None
+    order_id: str | None = None
+    overdue_at: datetime | None = None
+    """Only cases still open or acknowledged whose due time is before this."""
+    unescalated: bool = False
+    after: str | None = None
+    limit: int = 100
+
+    def matches(self, case: ExceptionCase) -> bool:
+        """The same criteria in Python, for the in-memory store."""
+        return (
+            all(
+                wanted is None or wanted == actual
+                for wanted, actual in (
+                    (self.team, case.team),
+                    (self.category, case.category),
+                    (self.partner, case.partner),
+                    (self.order_id, case.order_id),
+                )
+            )
+            and (self.statuses is None or case.status in self.statuses)
+            and (self.partners is None or case.partner in self.partners)
+            and (self.overdue_at is None or case.is_overdue(self.overdue_at))
+            and (not self.unescalated or case.escalated_at is None)
+            and (self.after is None or case.exception_id > self.after)
+        )
+
+
 class ExceptionCaseViews(Protocol):
     def get(self, exception_id: str) -> ExceptionCase | None: ...
 
     def add(self, case: ExceptionCase) -> None: ...
+
+    def update(self, case: ExceptionCase) -> None: ...
+
+    def find(self, query: CaseQuery) -> list[ExceptionCase]: ...
 
     def for_order(self, order_id: str) -> list[ExceptionCase]: ...
 

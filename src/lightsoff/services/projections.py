@@ -10,7 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lightsoff.domain.cross_references import PURCHASE_ORDER, CrossReference
-from lightsoff.domain.events import ExceptionRaised, OrderHeld, OrderReceived, OrderValidated, RecordedEvent
+from lightsoff.domain.events import (
+    CaseEvent,
+    ExceptionRaised,
+    OrderEvent,
+    OrderHeld,
+    OrderMerged,
+    OrderReceived,
+    OrderValidated,
+    RecordedEvent,
+)
 from lightsoff.domain.exception_cases import ExceptionCase
 from lightsoff.domain.orders import Order
 from lightsoff.services.ports import UnitOfWork
@@ -28,30 +37,36 @@ def project(uow: UnitOfWork, recorded: Sequence[RecordedEvent]) -> Projected:
     """Apply ``recorded`` to the read models; events without a read model (order.rejected) pass by."""
     projected = Projected()
     new_orders: set[str] = set()
+    new_cases: set[str] = set()
     for record in recorded:
         event = record.decode()
         match event:
             case OrderReceived():
                 projected.orders[event.order_id] = Order.start(event, record.occurred_at)
                 new_orders.add(event.order_id)
-                uow.cross_references.add(
-                    CrossReference(
-                        system=event.customer_order.partner,
-                        kind=PURCHASE_ORDER,
-                        external_id=event.customer_order.po_number,
-                        canonical_id=event.order_id,
-                    )
-                )
-            case OrderValidated() | OrderHeld():
+                _cross_reference(uow, event.customer_order.partner, event.customer_order.po_number, event.order_id)
+            case OrderValidated() | OrderHeld() | OrderEvent():
                 order = projected.orders.get(event.order_id) or _existing_order(uow, event.order_id)
                 projected.orders[event.order_id] = order.apply(event, record.occurred_at)
+                if isinstance(event, OrderMerged):
+                    _cross_reference(uow, order.partner, event.po_number, event.order_id)
             case ExceptionRaised():
-                case = ExceptionCase.start(event, record.occurred_at)
-                projected.exception_cases[case.exception_id] = case
-                uow.exception_cases.add(case)
+                projected.exception_cases[event.exception_id] = ExceptionCase.start(event, record.occurred_at)
+                new_cases.add(event.exception_id)
+            case CaseEvent():
+                case = projected.exception_cases.get(event.exception_id) or _existing_case(uow, event.exception_id)
+                projected.exception_cases[event.exception_id] = case.apply(event, record.occurred_at)
     for order_id, order in projected.orders.items():
         (uow.orders.add if order_id in new_orders else uow.orders.update)(order)
+    for exception_id, case in projected.exception_cases.items():
+        (uow.exception_cases.add if exception_id in new_cases else uow.exception_cases.update)(case)
     return projected
+
+
+def _cross_reference(uow: UnitOfWork, partner: str, po_number: str, order_id: str) -> None:
+    uow.cross_references.add(
+        CrossReference(system=partner, kind=PURCHASE_ORDER, external_id=po_number, canonical_id=order_id)
+    )
 
 
 def _existing_order(uow: UnitOfWork, order_id: str) -> Order:
@@ -59,3 +74,10 @@ def _existing_order(uow: UnitOfWork, order_id: str) -> Order:
     if order is None:
         raise LookupError(f"event for order {order_id} before its order.received: the event log is inconsistent")
     return order
+
+
+def _existing_case(uow: UnitOfWork, exception_id: str) -> ExceptionCase:
+    case = uow.exception_cases.get(exception_id)
+    if case is None:
+        raise LookupError(f"event for case {exception_id} before its exception.raised: the event log is inconsistent")
+    return case

@@ -8,17 +8,21 @@ Unique-constraint violations become ``ConcurrencyConflict`` so the service layer
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
 
 from lightsoff.domain.cross_references import CrossReference
+from lightsoff.domain.customer_order import CustomerOrder
 from lightsoff.domain.errors import ConcurrencyConflict
 from lightsoff.domain.events import PendingEvent, RecordedEvent
 from lightsoff.domain.exception_cases import ExceptionCase
 from lightsoff.domain.messages import InboundMessage, MessageOutcome
 from lightsoff.domain.orders import Order, OrderStatus
-from lightsoff.services.ports import IdempotencyRecord
+from lightsoff.rules.draft import OrderRef
+from lightsoff.rules.history import signature
+from lightsoff.services.ports import CaseQuery, IdempotencyRecord
 from lightsoff.store import tables as t
 from lightsoff.store.engine import EVENT_LOG_LOCK
 from lightsoff.store.sql import UNIQUE_VIOLATIONS, HotSql
@@ -186,16 +190,44 @@ class SqlOrderViews:
 
     def _row(self, order: Order) -> dict[str, Any]:
         sql = self._sql
+        sent = order.customer_order
         return {
             "order_id": order.order_id,
-            "partner": order.customer_order.partner,
-            "po_number": order.customer_order.po_number,
+            "partner": sent.partner,
+            "po_number": sent.po_number,
             "status": order.status.value,
             "version": order.version,
             "received_at": sql.timestamp(order.received_at),
             "updated_at": sql.timestamp(order.updated_at),
             "data": sql.json(order.to_data()),
+            "ship_to": sent.ship_to.code,
+            "ship_date": sent.requested_ship_date.isoformat(),
+            "signature": signature(sent),
         }
+
+    def with_same_lines(self, order: CustomerOrder, since: datetime) -> OrderRef | None:
+        row = self._sql.row(
+            "order_with_same_lines",
+            {
+                "partner": order.partner,
+                "signature": signature(order),
+                "since": self._sql.timestamp(since),
+                "po_number": order.po_number,
+            },
+        )
+        return OrderRef(row[0], row[1]) if row is not None else None
+
+    def open_for(self, order: CustomerOrder) -> OrderRef | None:
+        row = self._sql.row(
+            "open_order_for",
+            {
+                "partner": order.partner,
+                "ship_to": order.ship_to.code,
+                "ship_date": order.requested_ship_date.isoformat(),
+                "po_number": order.po_number,
+            },
+        )
+        return OrderRef(row[0], row[1]) if row is not None else None
 
     def find(
         self,
@@ -271,19 +303,50 @@ class SqlExceptionCaseViews:
         return ExceptionCase.from_data(data) if data is not None else None
 
     def add(self, case: ExceptionCase) -> None:
+        self._sql.execute("insert_exception_case", self._row(case))
+
+    def update(self, case: ExceptionCase) -> None:
+        row = self._row(case)
+        del row["order_id"], row["category"], row["partner"]
+        self._sql.execute("update_exception_case", row)
+
+    def _row(self, case: ExceptionCase) -> dict[str, Any]:
         sql = self._sql
-        sql.execute(
-            "insert_exception_case",
-            {
-                "exception_id": case.exception_id,
-                "order_id": case.order_id,
-                "status": case.status.value,
-                "category": case.category,
-                "team": case.team,
-                "due_at": sql.timestamp(case.due_at),
-                "data": sql.json(case.to_data()),
-            },
-        )
+        return {
+            "exception_id": case.exception_id,
+            "order_id": case.order_id,
+            "status": case.status.value,
+            "category": case.category,
+            "team": case.team,
+            "due_at": sql.timestamp(case.due_at),
+            "data": sql.json(case.to_data()),
+            "partner": case.partner,
+            "escalated": case.escalated_at is not None,
+        }
+
+    def find(self, query: CaseQuery) -> list[ExceptionCase]:
+        cases = t.exception_cases.c
+        select_ = select(cases.data)
+        for column, value in (
+            (cases.team, query.team),
+            (cases.category, query.category),
+            (cases.partner, query.partner),
+            (cases.order_id, query.order_id),
+        ):
+            if value is not None:
+                select_ = select_.where(column == value)
+        if query.statuses is not None:
+            select_ = select_.where(cases.status.in_(sorted(status.value for status in query.statuses)))
+        if query.partners is not None:
+            select_ = select_.where(cases.partner.in_(sorted(query.partners)))
+        if query.overdue_at is not None:
+            select_ = select_.where(cases.due_at < query.overdue_at, cases.status.in_(["open", "acknowledged"]))
+        if query.unescalated:
+            select_ = select_.where(cases.escalated.is_(False))
+        if query.after is not None:
+            select_ = select_.where(cases.exception_id > query.after)
+        select_ = select_.order_by(cases.exception_id).limit(query.limit)
+        return [ExceptionCase.from_data(data) for data in self._connection.execute(select_).scalars()]
 
     def for_order(self, order_id: str) -> list[ExceptionCase]:
         query = (

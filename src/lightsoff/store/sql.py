@@ -42,11 +42,24 @@ STATEMENTS = {
     "lock_event_log": "SELECT pg_advisory_xact_lock(:key)",
     "select_order": "SELECT data FROM orders WHERE order_id = :order_id",
     "insert_order": """
-        INSERT INTO orders (order_id, partner, po_number, status, version, received_at, updated_at, data)
-        VALUES (:order_id, :partner, :po_number, :status, :version, :received_at, :updated_at, :data)""",
+        INSERT INTO orders (order_id, partner, po_number, status, version, received_at, updated_at, data,
+            ship_to, ship_date, signature)
+        VALUES (:order_id, :partner, :po_number, :status, :version, :received_at, :updated_at, :data,
+            :ship_to, :ship_date, :signature)""",
     "update_order": """
-        UPDATE orders SET status = :status, version = :version, updated_at = :updated_at, data = :data
+        UPDATE orders SET status = :status, version = :version, updated_at = :updated_at, data = :data,
+            ship_to = :ship_to, ship_date = :ship_date, signature = :signature
         WHERE order_id = :order_id""",
+    "order_with_same_lines": """
+        SELECT order_id, po_number FROM orders
+        WHERE partner = :partner AND signature = :signature AND received_at >= :since AND po_number <> :po_number
+            AND status <> 'cancelled'
+        ORDER BY received_at DESC LIMIT 1""",
+    "open_order_for": """
+        SELECT order_id, po_number FROM orders
+        WHERE partner = :partner AND ship_to = :ship_to AND ship_date = :ship_date AND po_number <> :po_number
+            AND status IN ('received', 'validated', 'held')
+        ORDER BY received_at LIMIT 1""",
     "resolve_reference": """
         SELECT canonical_id FROM cross_references
         WHERE system = :system AND kind = :kind AND external_id = :external_id""",
@@ -54,8 +67,12 @@ STATEMENTS = {
         INSERT INTO cross_references (system, kind, external_id, canonical_id)
         VALUES (:system, :kind, :external_id, :canonical_id)""",
     "insert_exception_case": """
-        INSERT INTO exception_cases (exception_id, order_id, status, category, team, due_at, data)
-        VALUES (:exception_id, :order_id, :status, :category, :team, :due_at, :data)""",
+        INSERT INTO exception_cases (exception_id, order_id, status, category, team, due_at, data, partner, escalated)
+        VALUES (:exception_id, :order_id, :status, :category, :team, :due_at, :data, :partner, :escalated)""",
+    "update_exception_case": """
+        UPDATE exception_cases SET status = :status, team = :team, due_at = :due_at, data = :data,
+            escalated = :escalated
+        WHERE exception_id = :exception_id""",
     "select_idempotency_key": """
         SELECT scope, key, fingerprint, message_id, created_at FROM idempotency_keys
         WHERE scope = :scope AND key = :key""",
@@ -114,6 +131,10 @@ class HotSql:
     def one(self, name: str, parameters: Mapping[str, Any]) -> Any:
         row = self.execute(name, parameters).fetchone()
         return row[0] if row is not None else None
+
+    def row(self, name: str, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        found = self.execute(name, parameters).fetchone()
+        return tuple(found) if found is not None else None
 
     def timestamp(self, value: datetime) -> Any:
         """SQLite keeps naive UTC text, as SQLAlchemy writes it; PostgreSQL a timestamptz."""

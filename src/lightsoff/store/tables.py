@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -121,8 +122,13 @@ orders = Table(
     Column("received_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("data", Json, nullable=False),
+    Column("ship_to", String(35)),
+    Column("ship_date", String(10)),
+    Column("signature", String(32)),
     Index("ix_orders_partner_po_number", "partner", "po_number"),
     Index("ix_orders_status", "status"),
+    Index("ix_orders_partner_signature", "partner", "signature", "received_at"),
+    Index("ix_orders_partner_ship_to_date", "partner", "ship_to", "ship_date"),
 )
 
 cross_references = Table(
@@ -145,7 +151,10 @@ exception_cases = Table(
     Column("team", String(64), nullable=False),
     Column("due_at", UtcDateTime, nullable=False),
     Column("data", Json, nullable=False),
+    Column("partner", String(35)),
+    Column("escalated", Boolean, nullable=False, server_default=false()),
     Index("ix_exception_cases_order_id", "order_id"),
+    Index("ix_exception_cases_partner", "partner"),
     Index("ix_exception_cases_status_due_at", "status", "due_at"),
 )
 
@@ -285,6 +294,16 @@ relay_checkpoints = Table(
     Column("position", BigInteger, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+
+consumer_checkpoints = Table(
+    "consumer_checkpoints",
+    metadata,
+    Column("consumer", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+"""How far each in-process event consumer (e-mail notifications…) has read the event log."""
 
 PROJECTION_TABLES = (orders, cross_references, exception_cases)
 """Read models rebuilt from the event log by ``lightsoff replay``."""
