@@ -90,12 +90,14 @@ class TestSubmitOrder:
         assert "abc" in problem["detail"]
         assert api.get(f"/v1/messages/{problem['message_id']}").json()["outcome"] == "conflict"
 
-    def test_the_same_po_with_changed_content_is_409(self, api: httpx.Client) -> None:
-        api.post("/v1/orders", json=order_json(po_number="PO-X"))
-        problem = assert_problem(
-            api.post("/v1/orders", json=order_json(po_number="PO-X", notes="new")), 409, "order-conflict"
-        )
-        assert "SO-2026-000001" in problem["detail"]
+    def test_the_same_po_with_changed_content_amends_the_open_order(self, api: httpx.Client) -> None:
+        first = api.post("/v1/orders", json=order_json(po_number="PO-X")).json()
+        amended = api.post("/v1/orders", json=order_json(po_number="PO-X", notes="new"))
+        assert amended.status_code == 202, amended.text
+        assert amended.json()["order_id"] == first["order_id"]
+        assert api.get(f"/v1/orders/{first['order_id']}").json()["notes"] == "new"
+        types = [event["type"] for event in api.get(f"/v1/orders/{first['order_id']}/events").json()["items"]]
+        assert types[-2:] == ["lightsoff.order.amended.v1", "lightsoff.order.validated.v1"]
 
     def test_a_body_over_the_limit_is_413(self, api: httpx.Client) -> None:
         body = b'{"notes": "' + b"x" * (1024 * 1024) + b'"}'
@@ -141,7 +143,7 @@ class TestCorrelationId:
 class TestReadOrders:
     def test_an_order_shows_lines_references_and_cases(self, api: httpx.Client) -> None:
         document = order_json(
-            po_number="PO-R", lines=[line(1, customer_sku="A-7788", quantity=2.5), line(2, sku="NOPE")]
+            po_number="PO-R", lines=[line(1, customer_sku="A-7788", quantity=150), line(2, sku="NOPE")]
         )
         order_id = api.post("/v1/orders", json=document).json()["order_id"]
         order = api.get(f"/v1/orders/{order_id}").json()
@@ -150,7 +152,7 @@ class TestReadOrders:
             "line_no": 1,
             "sku": "WID-200",
             "ordered_as": {"sku": None, "customer_sku": "A-7788", "gtin": None},
-            "quantity": 2.5,
+            "quantity": 150,
             "uom": "EA",
         }
         assert order["lines"][1]["sku"] is None

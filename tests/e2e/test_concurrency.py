@@ -39,7 +39,7 @@ def test_32_concurrent_posts_of_one_document_make_exactly_one_order(api: httpx.C
 
 def test_500_concurrent_distinct_posts_get_500_ids_and_gap_free_streams(api: httpx.Client) -> None:
     documents = [
-        order_json(po_number=f"PO-{n:04d}", lines=[line(1, sku="WID-100"), line(2, sku="NOPE")])
+        order_json(po_number=f"PO-{n:04d}", lines=[line(1, sku="WID-100", quantity=12 * (n + 1)), line(2, sku="NOPE")])
         if n % 5 == 0
         else order_json(po_number=f"PO-{n:04d}")
         for n in range(500)
