@@ -109,3 +109,17 @@ def test_changing_one_digit_breaks_the_check(body: str, data: st.DataObject) -> 
     index = data.draw(st.integers(min_value=0, max_value=len(identifier) - 1))
     replacement = data.draw(st.sampled_from([d for d in "0123456789" if d != identifier[index]]))
     assert not gs1.has_valid_check_digit(identifier[:index] + replacement + identifier[index + 1 :])
+
+
+@pytest.mark.parametrize(
+    ("gln", "problem"),
+    [
+        ("5412345000013", None),  # GS1's example GLN
+        ("4250159300001", None),  # the buyer of corpus ORDERS_D01B_EAN010
+        ("5412345000014", "the check digit is 4 but should be 3 (GS1 mod-10)"),
+        ("541234500001", "a GLN has 13 digits, this one has 12"),
+        ("54123450000A3", "a GLN has digits only"),
+    ],
+)
+def test_a_gln_is_13_digits_with_a_check_digit(gln: str, problem: str | None) -> None:
+    assert gs1.gln_problem(gln) == problem

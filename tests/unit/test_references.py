@@ -10,9 +10,10 @@ import orjson
 import pytest
 
 from lightsoff.domain.customer_order import CustomerOrder
-from lightsoff.domain.reference_data import ReferenceData
+from lightsoff.domain.policy import DEFAULT_POLICY, PartnerPolicy, RuleOutcome
+from lightsoff.domain.reference_data import Location, Partner, ReferenceData
 from lightsoff.formats.canonical_json import parse_order
-from lightsoff.rules.catalog import UNKNOWN_PARTNER, UNKNOWN_PRODUCT, UNKNOWN_SHIP_TO
+from lightsoff.rules.catalog import MALFORMED_DATA, UNKNOWN_PARTNER, UNKNOWN_PRODUCT, UNKNOWN_SHIP_TO
 from lightsoff.rules.draft import RuleContext
 from lightsoff.rules.engine import evaluate
 from lightsoff.rules.findings import Finding
@@ -100,3 +101,49 @@ def test_every_finding_is_reported_not_just_the_first(demo_reference_data: Refer
     order = customer_order(ship_to={"code": "X"}, lines=[line(1, sku="A"), line(2, sku="B")])
     categories = [finding.category for finding in check_references(order, demo_reference_data).findings]
     assert categories == [UNKNOWN_SHIP_TO, UNKNOWN_PRODUCT, UNKNOWN_PRODUCT]
+
+
+def with_locations(data: ReferenceData, policy: PartnerPolicy = DEFAULT_POLICY) -> ReferenceData:
+    """ACME with a GLN on its north DC, its old store numbers in a code list, and ``policy``."""
+    north = Location("ACME-DC-NORTH", "ACME DC North", gln="5400110000016")
+    south = Location("ACME-DC-SOUTH", "ACME DC South")
+    acme = Partner(
+        "ACME",
+        "ACME Retail GmbH",
+        ship_to={north.code: north, south.code: south},
+        ship_to_codes={"4711": north.code, "4712": south.code},
+        policy=policy,
+    )
+    return ReferenceData([acme], data.products())
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("4711", "'4711' is another code for location 'ACME-DC-NORTH'"),
+        ("5400110000016", "'5400110000016' is another code for location 'ACME-DC-NORTH'"),
+        (" acme-dc-north", "' acme-dc-north' is written differently from location 'ACME-DC-NORTH'"),
+    ],
+    ids=["code list", "GLN", "loose spelling"],
+)
+def test_a_ship_to_the_partner_names_otherwise_is_corrected_to_its_location(
+    demo_reference_data: ReferenceData, code: str, reason: str
+) -> None:
+    data = with_locations(demo_reference_data)
+    evaluation = evaluate(customer_order(ship_to={"code": code}), RuleContext(data, today=date(2026, 11, 23)))
+    assert evaluation.order.ship_to.code == "ACME-DC-NORTH"
+    [correction] = [c for c in evaluation.corrections if c.field == "$.ship_to.code"]
+    assert (correction.rule, correction.before, correction.after) == (MALFORMED_DATA, code, "ACME-DC-NORTH")
+    assert correction.reason == reason
+    assert not [f for f in evaluation.findings if f.rule == UNKNOWN_SHIP_TO]
+
+
+def test_a_ship_to_alias_goes_to_review_when_the_partner_reviews_malformed_data(
+    demo_reference_data: ReferenceData,
+) -> None:
+    data = with_locations(demo_reference_data, PartnerPolicy(outcomes={MALFORMED_DATA: RuleOutcome.REVIEW}))
+    evaluation = evaluate(customer_order(ship_to={"code": "4712"}), RuleContext(data, today=date(2026, 11, 23)))
+    [finding] = [f for f in evaluation.findings if f.rule == MALFORMED_DATA]
+    assert finding.outcome is RuleOutcome.REVIEW
+    assert finding.suggestion == {"action": "set_ship_to", "parameters": {"code": "ACME-DC-SOUTH"}}
+    assert "'4712' is another code for location 'ACME-DC-SOUTH' of partner ACME" in finding.message

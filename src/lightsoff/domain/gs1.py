@@ -8,6 +8,7 @@ library that offers it pulls in far more than it gives.
 from __future__ import annotations
 
 GTIN_LENGTHS = frozenset({8, 12, 13, 14})
+GLN_LENGTH = 13
 SSCC_LENGTH = 18
 
 
@@ -35,6 +36,17 @@ def gtin_problem(gtin: str) -> str | None:
     if not has_valid_check_digit(gtin):
         expected = check_digit(gtin[:-1])
         return f"the check digit is {gtin[-1]} but should be {expected} (GS1 mod-10)"
+    return None
+
+
+def gln_problem(gln: str) -> str | None:
+    """Why ``gln`` is not a valid Global Location Number (13 digits, mod-10 check digit), or None."""
+    if not gln.isdigit() or not gln.isascii():
+        return "a GLN has digits only"
+    if len(gln) != GLN_LENGTH:
+        return f"a GLN has {GLN_LENGTH} digits, this one has {len(gln)}"
+    if not has_valid_check_digit(gln):
+        return f"the check digit is {gln[-1]} but should be {check_digit(gln[:-1])} (GS1 mod-10)"
     return None
 
 

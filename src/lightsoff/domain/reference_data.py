@@ -51,6 +51,8 @@ class Identifiers:
 
     edi: tuple[str, ...] = ()
     """Interchange sender ids (ISA06, UNB 0004), as sent, without padding."""
+    edi_qualifiers: Mapping[str, str] = field(default_factory=dict)
+    """Sender id → the qualifier it comes with (ISA05 ``ZZ``, UNB 0007 ``14``), where the profile names one."""
     gln: tuple[str, ...] = ()
     email: tuple[str, ...] = ()
     """Sender addresses (lower-case) whose mail is this partner's."""
@@ -70,6 +72,8 @@ class Partner:
     code: str
     name: str
     ship_to: Mapping[str, Location] = field(default_factory=dict)
+    ship_to_codes: Mapping[str, str] = field(default_factory=dict)
+    """The partner's other codes for its locations (an old store number, an ERP id) → the location's code."""
     customer_skus: Mapping[str, str] = field(default_factory=dict)
     """The partner's item code → our SKU."""
     uom_synonyms: Mapping[str, str] = field(default_factory=dict)
@@ -77,6 +81,13 @@ class Partner:
     identifiers: Identifiers = field(default_factory=Identifiers)
     contacts: tuple[Contact, ...] = ()
     policy: PartnerPolicy = DEFAULT_POLICY
+
+    def location_for(self, code: str) -> str | None:
+        """The code of the location ``code`` names through the code list or a location's GLN; None if none."""
+        known = self.ship_to_codes.get(code)
+        if known is not None:
+            return known
+        return next((location.code for location in self.ship_to.values() if location.gln == code), None)
 
     def uom(self, code: str) -> str:
         """Our unit code for the partner's ``code`` (upper-cased, synonyms applied)."""

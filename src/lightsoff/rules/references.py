@@ -1,7 +1,9 @@
 """Resolve the partner's references (partner, ship-to, item codes) against reference data.
 
-Item resolution order per line: our SKU if given, then the partner's code list for its customer SKU,
-then the GTIN in the product master. A line none of these resolves is a finding, not a rejection:
+A ship-to code that is not one of the partner's locations may still name one: through the partner's
+code list of its other ship-to codes, as a location's GLN, or spelt loosely; each is corrected as
+malformed data. Item resolution order per line: our SKU if given, then the partner's code list for
+its customer SKU, then the GTIN in the product master. A line none of these resolves is a finding, not a rejection:
 the data may be right and the master data behind (a new product, a new store). A code that differs
 only in case, surrounding blanks or leading zeros is malformed data, corrected as policy says.
 """
@@ -43,21 +45,19 @@ def check_ship_to(draft: Draft) -> None:
     code = draft.order.ship_to.code
     if code in partner.ship_to:
         return
-    matches = [known for known in partner.ship_to if _loose(known) == _loose(code)]
-    if len(matches) == 1:
-        fixed = matches[0]
+    known = _known_location(partner, code)
+    if known is not None:
+        fixed, why = known
 
         def change() -> list[Correction]:
             draft.order = replace(draft.order, ship_to=replace(draft.order.ship_to, code=fixed))
-            return draft.set_header(
-                MALFORMED_DATA, "ship_to.code", fixed, code, f"{code!r} is written differently from {fixed!r}"
-            )
+            return draft.set_header(MALFORMED_DATA, "ship_to.code", fixed, code, why)
 
         draft.propose(
             MALFORMED_DATA,
             change,
             message=(
-                f"Ship-to {code!r} is written differently from partner {partner.code}'s location {fixed!r}. "
+                f"Ship-to {why} of partner {partner.code}. "
                 f"Approve to ship to {fixed!r}, set another ship-to, or reject the order."
             ),
             actions=("approve", "set_ship_to", "reject_order"),
@@ -74,6 +74,17 @@ def check_ship_to(draft: Draft) -> None:
         ("set_ship_to", "revalidate", "reject_order"),
         field_name="$.ship_to.code",
     )
+
+
+def _known_location(partner: Partner, code: str) -> tuple[str, str] | None:
+    """The location ``code`` means, and why: the partner's code list, a location's GLN, or a loose spelling."""
+    listed = partner.location_for(code)
+    if listed is not None:
+        return listed, f"{code!r} is another code for location {listed!r}"
+    matches = [known for known in partner.ship_to if _loose(known) == _loose(code)]
+    if len(matches) == 1:
+        return matches[0], f"{code!r} is written differently from location {matches[0]!r}"
+    return None
 
 
 def resolve_items(draft: Draft) -> None:
