@@ -1,18 +1,29 @@
-"""The shape of each configuration file, as pydantic models (validated, with every error located)."""
+"""The shape of each configuration file, as pydantic models (validated, with every error located).
+
+What one value can say about itself is checked here (a GLN's check digit, a date format, a
+positive duration); what needs other values or other files is in ``config.checks``. The defaults
+are the domain's (``DEFAULT_POLICY``), so a profile that leaves a setting out gets what the rules
+would do without a profile.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from lightsoff.domain import gs1
 from lightsoff.domain.exception_cases import Severity
+from lightsoff.domain.policy import DEFAULT_POLICY, Amendments, RepeatOrders, Rounding, RuleOutcome, ShortShipment
 from lightsoff.domain.reference_data import ProductStatus
 
 Code = Annotated[str, Field(min_length=1, max_length=35, pattern=r"^\S(.*\S)?$")]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_SAMPLE_DAY = date(2026, 11, 23)
+"""Day, month and year all differ, so a format that swaps or drops one of them shows."""
 
 
 def _gtin(value: str) -> str:
@@ -20,6 +31,43 @@ def _gtin(value: str) -> str:
     if problem:
         raise ValueError(f"GTIN {value}: {problem}")
     return gs1.normalize_gtin(value)
+
+
+def _gln(value: str) -> str:
+    problem = gs1.gln_problem(value)
+    if problem:
+        raise ValueError(f"GLN {value}: {problem}")
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address (name@domain.example)")
+    return value.lower()
+
+
+def _date_format(value: str) -> str:
+    """A strptime pattern that reads a whole date back: day, month and year, each once."""
+    try:
+        read = datetime.strptime(_SAMPLE_DAY.strftime(value), value).date()
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a strptime date format ({exc}); for example %d.%m.%Y") from exc
+    if read != _SAMPLE_DAY:
+        raise ValueError(f"{value!r} does not say day, month and year (%d, %m, %Y); for example %d.%m.%Y")
+    return value
+
+
+def _unit(value: str) -> str:
+    if not value.isascii() or not value.isalnum() or value != value.upper():
+        raise ValueError(f"{value!r}: a unit code is upper-case letters and digits (EA, CS, M), as orders are read")
+    return value
+
+
+Gtin = Annotated[str, AfterValidator(_gtin)]
+Gln = Annotated[str, AfterValidator(_gln)]
+Email = Annotated[str, AfterValidator(_email)]
+DateFormat = Annotated[str, AfterValidator(_date_format)]
+Unit = Annotated[str, Field(min_length=1, max_length=10), AfterValidator(_unit)]
 
 
 class Strict(BaseModel):
@@ -38,6 +86,46 @@ class LocationConfig(Strict):
     code: Code
     name: str
     address: AddressConfig | None = None
+    gln: Gln | None = None
+
+
+class EdiIdConfig(Strict):
+    id: str = Field(min_length=1, max_length=35, pattern=r"^\S(.*\S)?$")
+    qualifier: str | None = Field(default=None, min_length=1, max_length=4, pattern=r"^[0-9A-Z]+$")
+
+
+def _edi_id(value: Any) -> Any:
+    """A bare sender id is the same as one without a qualifier."""
+    return {"id": value} if isinstance(value, str) else value
+
+
+class IdentifiersConfig(Strict):
+    edi: list[Annotated[EdiIdConfig, BeforeValidator(_edi_id)]] = Field(default_factory=list)
+    gln: list[Gln] = Field(default_factory=list)
+    email: list[Email] = Field(default_factory=list)
+    other: dict[Code, Code] = Field(default_factory=dict, description="system → the partner's id there")
+
+
+class ContactConfig(Strict):
+    name: str = Field(min_length=1)
+    email: Email | None = None
+    role: str | None = None
+
+
+class PolicyConfig(Strict):
+    """Every field of ``PartnerPolicy``; ``rules`` is its per-rule ``outcomes``."""
+
+    substitute_successor: bool = DEFAULT_POLICY.substitute_successor
+    rounding: Rounding = DEFAULT_POLICY.rounding
+    rounding_tolerance: Decimal = Field(default=DEFAULT_POLICY.rounding_tolerance, ge=0, le=1)
+    duplicate_window_days: int = Field(default=DEFAULT_POLICY.duplicate_window_days, ge=0, le=366)
+    lead_time_days: int = Field(default=DEFAULT_POLICY.lead_time_days, ge=0, le=366)
+    repeat_orders: RepeatOrders = DEFAULT_POLICY.repeat_orders
+    amendments: Amendments = DEFAULT_POLICY.amendments
+    short_shipment: ShortShipment = DEFAULT_POLICY.short_shipment
+    date_formats: list[DateFormat] = Field(default=list(DEFAULT_POLICY.date_formats), min_length=1)
+    decimal_separator: Literal[".", ","] = "."
+    rules: dict[str, RuleOutcome] = Field(default_factory=dict, description="rule id → outcome")
 
 
 class PartnerConfig(Strict):
@@ -45,8 +133,13 @@ class PartnerConfig(Strict):
 
     code: Code
     name: str = Field(min_length=1)
+    identifiers: IdentifiersConfig = IdentifiersConfig()
     ship_to: list[LocationConfig] = Field(default_factory=list)
-    customer_skus: dict[str, str] = Field(default_factory=dict, description="the partner's item code → our SKU")
+    ship_to_codes: dict[Code, Code] = Field(default_factory=dict, description="another code → our location code")
+    customer_skus: dict[Code, Code] = Field(default_factory=dict, description="the partner's item code → our SKU")
+    uom_synonyms: dict[Code, Unit] = Field(default_factory=dict, description="the partner's unit → ours")
+    contacts: list[ContactConfig] = Field(default_factory=list)
+    policy: PolicyConfig = PolicyConfig()
 
 
 class PalletConfig(Strict):
@@ -57,29 +150,51 @@ class PalletConfig(Strict):
 class ProductConfig(Strict):
     sku: Code
     description: str = Field(min_length=1)
-    uom: str = Field(min_length=1, max_length=10)
+    uom: Unit
     case_pack: int = Field(gt=0)
-    gtin: Annotated[str, AfterValidator(_gtin)] | None = None
+    gtin: Gtin | None = None
     pallet: PalletConfig | None = None
     status: ProductStatus = ProductStatus.ACTIVE
-    successor: str | None = None
+    successor: Code | None = None
+    effective_date: date | None = Field(default=None, description="the day status takes effect")
     min_quantity: Decimal | None = Field(default=None, gt=0)
     max_quantity: Decimal | None = Field(default=None, gt=0)
 
 
 class ProductsConfig(Strict):
-    """The product master: ``products.yaml``."""
+    """The product master: ``products.yaml`` (or the rows of ``products.csv``)."""
 
     products: list[ProductConfig]
+
+
+class TeamConfig(Strict):
+    emails: list[Email] = Field(default_factory=list)
+    webhook: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
+    escalation_emails: list[Email] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> TeamConfig:
+        if not self.emails and self.webhook is None:
+            raise ValueError("nobody would hear of this team's cases: give it emails, a webhook, or both")
+        return self
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("a case needs some time to be handled: give a positive ISO 8601 duration, such as PT4H")
+    return value
 
 
 class RouteConfig(Strict):
     team: Code
     severity: Severity = Severity.MEDIUM
-    handle_within: timedelta = Field(description="ISO 8601 duration, such as PT4H")
+    handle_within: Annotated[timedelta, AfterValidator(_positive)] = Field(
+        description="ISO 8601 duration, such as PT4H"
+    )
 
 
 class RoutingConfig(Strict):
-    """Who owns which exception category: ``routing.yaml``."""
+    """Who handles exception cases, and which category goes to whom: ``routing.yaml``."""
 
-    routes: dict[str, RouteConfig]
+    teams: dict[Code, TeamConfig] = Field(default_factory=dict)
+    routes: dict[str, RouteConfig] = Field(default_factory=dict)

@@ -6,13 +6,13 @@ validation error on ``ship_to[2].code`` point at the line a person has to change
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-Loc = tuple[int | str, ...]
+from lightsoff.config.problems import Loc, key_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,8 @@ class YamlDocument:
     path: Path
     data: Any
     lines: dict[Loc, int]
+    repeated_keys: list[tuple[Loc, int, int]] = field(default_factory=list)
+    """(key, line, line of its first occurrence): a key written twice in one mapping, which YAML drops."""
 
     def line_of(self, loc: Loc) -> int:
         """The line of the deepest node along ``loc`` that exists (a missing key points at its parent)."""
@@ -29,8 +31,8 @@ class YamlDocument:
                 return line
         return 1
 
-    def where(self, loc: Loc) -> str:
-        return f"{self.path}:{self.line_of(loc)}"
+    def field(self, loc: Loc) -> str:
+        return key_path(loc)
 
 
 class YamlError(Exception):
@@ -39,7 +41,10 @@ class YamlError(Exception):
 
 
 def read_yaml(path: Path) -> YamlDocument:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(path, 1, "not UTF-8 text: save the file as UTF-8") from exc
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -47,18 +52,22 @@ def read_yaml(path: Path) -> YamlDocument:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else 1
         raise YamlError(path, line, f"not valid YAML: {exc.problem}") from exc
-    lines: dict[Loc, int] = {}
+    document = YamlDocument(path, data, {})
     if node is not None:
-        _index(node, (), lines)
-    return YamlDocument(path, data, lines)
+        _index(node, (), document)
+    return document
 
 
-def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
-    lines[loc] = node.start_mark.line + 1
+def _index(node: yaml.Node, loc: Loc, document: YamlDocument) -> None:
+    document.lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            _index(value_node, (*loc, str(key_node.value)), lines)
-            lines[(*loc, str(key_node.value))] = key_node.start_mark.line + 1
+            key = (*loc, str(key_node.value))
+            line = key_node.start_mark.line + 1
+            if key in document.lines:
+                document.repeated_keys.append((key, line, document.lines[key]))
+            _index(value_node, key, document)
+            document.lines[key] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index(item, (*loc, index), lines)
+            _index(item, (*loc, index), document)
