@@ -30,6 +30,7 @@ from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
 from lightsoff.domain.audit import AuditEntry
 from lightsoff.domain.errors import ConfigurationError, LightsoffError
 from lightsoff.domain.messages import MessageOutcome
+from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.domain.security import Role
 from lightsoff.observability.logging import configure_logging
 from lightsoff.services.intake import Submission
@@ -72,9 +73,29 @@ def load_settings(**overrides: Any) -> Settings:
         raise CliError("invalid settings: " + "; ".join(problems)) from exc
 
 
+def checked_configuration(folder: Path | None) -> ReferenceData:
+    """The configuration in ``folder``; else every problem on a line of its own, then one error line.
+
+    ``config check`` and every command that starts lightsoff (``serve`` among them) report a broken
+    configuration this one way.
+    """
+    if folder is None:
+        return ReferenceData()
+    try:
+        return load_reference_data(folder)
+    except ConfigurationError as exc:
+        for problem in exc.problems:
+            err.print(problem, highlight=False, markup=False, soft_wrap=True)
+        raise CliError(f"{len(exc.problems)} problem(s) in {folder}") from exc
+
+
+def assemble(settings: Settings) -> Lightsoff:
+    return bootstrap(settings, reference_data=checked_configuration(settings.config_dir))
+
+
 @contextmanager
 def running(settings: Settings) -> Iterator[Lightsoff]:
-    lightsoff = bootstrap(settings)
+    lightsoff = assemble(settings)
     try:
         yield lightsoff
     finally:
@@ -101,7 +122,7 @@ def serve(
     if demo and settings.config_dir is None:
         settings = settings.model_copy(update={"config_dir": DEMO_CONFIG_DIR})
     configure_logging(settings.log_level, settings.log_format)
-    lightsoff = bootstrap(settings)
+    lightsoff = assemble(settings)
     require_current_schema(lightsoff)
     credentials = ensure_demo_client(lightsoff) if demo and lightsoff.security.enabled else None
     print_banner(lightsoff, credentials)
@@ -257,14 +278,9 @@ def config_check(
 ) -> None:
     """Validate partner profiles, the product master and routing; print every problem."""
     folder = config_dir or load_settings().config_dir or DEMO_CONFIG_DIR
-    try:
-        data = load_reference_data(folder)
-    except ConfigurationError as exc:
-        for problem in exc.problems:
-            err.print(problem, highlight=False, markup=False)
-        fail(f"{len(exc.problems)} problem(s) in {folder}")
-    else:
-        out.print(f"{folder}: {len(data.partners())} partners, {len(data.products())} products: all valid")
+    data = checked_configuration(folder)
+    counts = f"{len(data.partners())} partners, {len(data.products())} products, {len(data.teams())} teams"
+    out.print(f"{folder}: {counts}: all valid", highlight=False)
 
 
 @clients_app.command("add")

@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -20,6 +21,7 @@ from typing import IO
 import httpx
 import pytest
 
+from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
 from lightsoff.store import migrate
 from tests.conftest import PostgresServer
 from tests.factories import line, order_json
@@ -73,22 +75,49 @@ def test_submit_then_replay(env: dict[str, str], tmp_path: Path) -> None:
     assert "replayed 4 events: 1 orders, 1 exception cases rebuilt" in replayed.stdout
 
 
-def test_config_check_lists_every_problem_then_one_error_line(env: dict[str, str], tmp_path: Path) -> None:
+@pytest.fixture
+def broken_config(tmp_path: Path) -> Path:
+    """A copy of the demo configuration with a mistake in each file."""
     folder = tmp_path / "config"
-    (folder / "partners").mkdir(parents=True)
-    (folder / "partners" / "X.yaml").write_text("code: Y\nname: ''\n")
-    (folder / "products.yaml").write_text("products:\n  - sku: A\n")
-    result = run("config", "check", str(folder), env=env)
+    shutil.copytree(DEMO_CONFIG_DIR, folder)
+    (folder / "partners" / "X.yaml").write_text("code: Y\nname: ''\npolicy:\n  rules: {pack_multiple: maybe}\n")
+    products = (folder / "products.yaml").read_text().replace("successor: FIT-410", "successor: FIT-411")
+    (folder / "products.yaml").write_text(products)
+    routing = (folder / "routing.yaml").read_text().replace("team: planning", "team: plannning")
+    (folder / "routing.yaml").write_text(routing)
+    return folder
+
+
+BROKEN_CONFIG_PROBLEMS = [
+    "partners/X.yaml:2: name: String should have at least 1 character",
+    "partners/X.yaml:4: policy.rules.pack_multiple: Input should be 'accept', 'correct', 'review' or 'reject'",
+    "products.yaml:38: products[4].successor: FIT-411 is not a SKU of the product master",
+    "routing.yaml:26: routes.ship_date.team: team plannning is not defined under teams (defined: customer_service, "
+    "master_data, planning): add it with its e-mail addresses",
+]
+
+
+def test_config_check_lists_every_problem_then_one_error_line(env: dict[str, str], broken_config: Path) -> None:
+    result = run("config", "check", str(broken_config), env=env)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert f"{folder}/partners/X.yaml:2: name: String should have at least 1 character" in lines
-    assert any(line.startswith(f"{folder}/products.yaml:2: products.0.description: Field required") for line in lines)
-    assert lines[-1] == f"lightsoff: error: {len(lines) - 1} problem(s) in {folder}"
+    for problem in BROKEN_CONFIG_PROBLEMS:
+        assert f"{broken_config}/{problem}" in lines
+    assert lines[-1] == f"lightsoff: error: {len(lines) - 1} problem(s) in {broken_config}"
     assert "Traceback" not in result.stderr
 
 
+def test_serve_refuses_a_broken_configuration_with_the_same_lines(env: dict[str, str], broken_config: Path) -> None:
+    run("db", "upgrade", env=env, check=True)
+    served = run("serve", env=env | {"LIGHTSOFF_CONFIG_DIR": str(broken_config), "LIGHTSOFF_PORT": str(free_port())})
+    checked = run("config", "check", str(broken_config), env=env)
+    assert served.returncode == 2
+    assert served.stderr == checked.stderr
+    assert served.stdout == ""
+
+
 def test_the_demo_configuration_checks_clean(env: dict[str, str]) -> None:
-    assert "3 partners, 8 products: all valid" in run("config", "check", env=env, check=True).stdout
+    assert "4 partners, 10 products, 3 teams: all valid" in run("config", "check", env=env, check=True).stdout
 
 
 @pytest.mark.parametrize(
