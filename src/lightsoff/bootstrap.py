@@ -24,6 +24,7 @@ from lightsoff.services.order_rules import OrderRules
 from lightsoff.services.ports import Clock
 from lightsoff.services.queries import Queries
 from lightsoff.services.rate_limits import RateLimiter
+from lightsoff.services.reference_queries import ReferenceQueries
 from lightsoff.services.tokens import Authenticator, ClientRegistry, TokenIssuer, TokenSettings
 from lightsoff.settings import Settings
 from lightsoff.store import migrate
@@ -63,6 +64,8 @@ class Lightsoff:
     intake: OrderIntake
     exceptions: ExceptionDesk
     queries: Queries
+    reference: ReferenceQueries
+    """The configuration in force: partner profiles and the product master."""
     security: Security
     clock: Clock
     delivery: DeliveryServices
@@ -104,6 +107,7 @@ def bootstrap(
         intake=OrderIntake(uow, rules, clock),
         exceptions=ExceptionDesk(uow, rules, clock, new_uuid, prepare=rules.prepare),
         queries=Queries(uow),
+        reference=ReferenceQueries(reference_data),
         security=_security(settings, uow, clock),
         clock=clock,
         delivery=build_delivery(settings, database, clock),

@@ -81,6 +81,8 @@ def test_every_route_is_protected_or_explicitly_public(lightsoff: Lightsoff) -> 
     assert {(method, path) for method, path, _ in operations} >= {
         ("POST", "/v1/orders"),
         ("GET", "/v1/orders/{order_id}"),
+        ("GET", "/v1/partners/{code}"),
+        ("GET", "/v1/products/{sku}"),
     }
 
 
@@ -134,11 +136,17 @@ def acme(live_server: LiveServer, callers: Callers) -> dict[str, str]:
     }
 
 
+CONFIGURATION = {"code": "ACME", "sku": "WID-100"}
+"""Path values from the demo configuration: ACME's profile, and a product (nobody's: every reader may see it)."""
+
+
 def request_for(method: str, path: str, acme: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    values = acme | CONFIGURATION
+
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
-        assert name in acme, f"the matrix has no value for path parameter {{{name}}}: add one to the acme fixture"
-        return acme[name]
+        assert name in values, f"the matrix has no value for path parameter {{{name}}}: add one to the acme fixture"
+        return values[name]
 
     url = re.sub(r"\{(\w+)\}", fill, path)
     return url, ({"json": order_json(partner="ACME")} if method in {"POST", "PUT", "PATCH"} else {})

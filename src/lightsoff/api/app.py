@@ -13,7 +13,18 @@ from lightsoff.api.context import CorrelationIdMiddleware
 from lightsoff.api.errors import install_error_handlers
 from lightsoff.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lightsoff.api.problems import PROBLEM_JSON
-from lightsoff.api.routes import audit, auth, events, health, messages, orders, problems, subscriptions
+from lightsoff.api.routes import (
+    audit,
+    auth,
+    events,
+    health,
+    messages,
+    orders,
+    partners,
+    problems,
+    products,
+    subscriptions,
+)
 from lightsoff.api.schemas import InvalidRequestRead, ProblemRead
 from lightsoff.bootstrap import Lightsoff
 from lightsoff.formats.canonical_json import OrderCreate
@@ -38,6 +49,8 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
         problems.router,
         subscriptions.router,
         subscriptions.dead_letters_router,
+        partners.router,
+        products.router,
     ):
         app.include_router(router)
     install_error_handlers(app)

@@ -32,3 +32,4 @@ OrdersWriter = Annotated[Principal, Security(authorize, scopes=[Scope.ORDERS_WRI
 EventsReader = Annotated[Principal, Security(authorize, scopes=[Scope.EVENTS_READ])]
 MessagesReader = Annotated[Principal, Security(authorize, scopes=[Scope.MESSAGES_READ])]
 AuditReader = Annotated[Principal, Security(authorize, scopes=[Scope.AUDIT_READ])]
+ConfigReader = Annotated[Principal, Security(authorize, scopes=[Scope.CONFIG_READ])]
