@@ -150,7 +150,7 @@ PARTNER_MISTAKES = [
     ("ship_to:\n  - {code: D1, name: D, gln: '4250159399006'}\n", 4, "ship_to[0].gln", "should be 5 (GS1 mod-10)"),
     ("ship_to:\n  - {code: D1, name: D}\n  - {code: D1, name: E}\n", 5, "ship_to[1].code", "is ship_to[0]'s code"),
     ("identifiers:\n  gln: ['425015930000']\n", 4, "identifiers.gln[0]", "a GLN has 13 digits, this one has 12"),
-    ("identifiers:\n  edi: [{id: X1, qualifier: zz}]\n", 4, "identifiers.edi[0].qualifier", "should match pattern"),
+    ("identifiers:\n  edi: [{id: X1, qualifier: zz}]\n", 4, "identifiers.edi[0].qualifier", "'zz' is not a qualifier"),
     (
         "identifiers:\n  edi: [{id: X1, qualifer: ZZ}]\n",
         4,
@@ -160,6 +160,7 @@ PARTNER_MISTAKES = [
     ("identifiers:\n  email: [orders-at-test]\n", 4, "identifiers.email[0]", "is not an e-mail address"),
     ("contacts:\n  - {name: Jo, email: jo@}\n", 4, "contacts[0].email", "'jo@' is not an e-mail address"),
     ("ship_to_codes: {'7': D9}\n", 3, "ship_to_codes.7", "D9 is not a code under ship_to (those are: none yet)"),
+    ("ship_to:\n  - {code: D1, name: D, address: {country: de}}\n", 4, "ship_to[0].address.country", "ISO 3166"),
     ("customer_skus: {X-1: NOPE}\n", 3, "customer_skus.X-1", "NOPE is not a SKU of the product master: map to"),
     ("uom_synonyms: {KG: KG}\n", 3, "uom_synonyms.KG", "KG is not a unit of ours (those are: CS, EA, M, PL)"),
     ("uom_synonyms: {KAR: cs}\n", 3, "uom_synonyms.KAR", "a unit code is upper-case letters and digits"),
@@ -345,7 +346,13 @@ ROUTING_MISTAKES = [
         "nobody would hear of this team's cases: give it emails, a webhook, or both",
     ),
     ("teams:\n  ops: {emails: [x]}\n", 2, "teams.ops.emails[0]", "'x' is not an e-mail address"),
-    ("teams:\n  ops: {webhook: ftp://x}\n", 2, "teams.ops.webhook", "should match pattern"),
+    ("teams:\n  ops: {webhook: ftp://x}\n", 2, "teams.ops.webhook", "'ftp://x' is not an http(s):// URL"),
+    (
+        "teams:\n  ops: {emails: [o@example.com]}\n  ' ops': {emails: [o@example.com]}\n",
+        3,
+        'teams[" ops"]',
+        "no blanks",
+    ),
 ]
 TEAM_T = "teams:\n  t: {emails: [t@example.com]}\n  customer_service: {emails: [cs@example.com]}\n"
 

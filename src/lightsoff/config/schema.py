@@ -20,7 +20,20 @@ from lightsoff.domain.exception_cases import Severity
 from lightsoff.domain.policy import DEFAULT_POLICY, Amendments, RepeatOrders, Rounding, RuleOutcome, ShortShipment
 from lightsoff.domain.reference_data import ProductStatus
 
-Code = Annotated[str, Field(min_length=1, max_length=35, pattern=r"^\S(.*\S)?$")]
+
+def _matching(pattern: str, meaning: str) -> AfterValidator:
+    """A pattern check whose error says what the value should be, rather than the regular expression."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise ValueError(f"{value!r} is not {meaning}")
+        return value
+
+    return AfterValidator(check)
+
+
+Code = Annotated[str, Field(min_length=1, max_length=35), _matching(r"^\S(.*\S)?$", "a code: no blanks at its ends")]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _SAMPLE_DAY = date(2026, 11, 23)
 """Day, month and year all differ, so a format that swaps or drops one of them shows."""
@@ -79,7 +92,7 @@ class AddressConfig(Strict):
     city: str | None = None
     postal_code: str | None = None
     region: str | None = None
-    country: str | None = Field(default=None, pattern="^[A-Z]{2}$")
+    country: Annotated[str, _matching("^[A-Z]{2}$", "an ISO 3166 country code (two capitals: DE, GB)")] | None = None
 
 
 class LocationConfig(Strict):
@@ -90,8 +103,10 @@ class LocationConfig(Strict):
 
 
 class EdiIdConfig(Strict):
-    id: str = Field(min_length=1, max_length=35, pattern=r"^\S(.*\S)?$")
-    qualifier: str | None = Field(default=None, min_length=1, max_length=4, pattern=r"^[0-9A-Z]+$")
+    id: Code
+    qualifier: Annotated[str, _matching("^[0-9A-Z]{1,4}$", "a qualifier (1-4 capitals or digits: ZZ, 14)")] | None = (
+        None
+    )
 
 
 def _edi_id(value: Any) -> Any:
@@ -169,7 +184,7 @@ class ProductsConfig(Strict):
 
 class TeamConfig(Strict):
     emails: list[Email] = Field(default_factory=list)
-    webhook: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
+    webhook: Annotated[str, Field(max_length=2048), _matching(r"^https?://\S+$", "an http(s):// URL")] | None = None
     escalation_emails: list[Email] = Field(default_factory=list)
 
     @model_validator(mode="after")
