@@ -13,7 +13,17 @@ from lightsoff.api.context import CorrelationIdMiddleware
 from lightsoff.api.errors import install_error_handlers
 from lightsoff.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lightsoff.api.problems import PROBLEM_JSON
-from lightsoff.api.routes import audit, auth, events, health, messages, orders, problems, subscriptions
+from lightsoff.api.routes import (
+    audit,
+    auth,
+    events,
+    exceptions,
+    health,
+    messages,
+    orders,
+    problems,
+    subscriptions,
+)
 from lightsoff.api.schemas import InvalidRequestRead, ProblemRead
 from lightsoff.bootstrap import Lightsoff
 from lightsoff.formats.canonical_json import OrderCreate
@@ -30,6 +40,7 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
     app.state.lightsoff = lightsoff
     for router in (
         orders.router,
+        exceptions.router,
         events.router,
         messages.router,
         audit.router,
