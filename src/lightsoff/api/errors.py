@@ -98,6 +98,14 @@ def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
 def _http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 404:
         return problem_response("not-found", f"There is no resource at {request.url.path}.")
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it could not even decode (not UTF-8): the same 422 as any other bad body.
+        error = {
+            "path": "body",
+            "code": "json_invalid",
+            "message": "The body is not JSON text: send UTF-8 encoded JSON with Content-Type: application/json.",
+        }
+        return problem_response("invalid-request", "The request body could not be read.", errors=[error])
     if exc.status_code == 405:
         return problem_response("method-not-allowed", f"{request.method} is not allowed on {request.url.path}.")
     return (

@@ -6,11 +6,12 @@ The request body of ``POST /v1/orders`` is ``OrderCreate``, defined with the can
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from lightsoff.domain.audit import AuditRecord
 from lightsoff.domain.corrections import Correction
@@ -21,6 +22,19 @@ from lightsoff.domain.exception_cases import ACTIONS, ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order
 from lightsoff.services.queries import OrderDetail
+
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: object) -> object:
+    """Refuse what pydantic would guess at (``"0"`` as the Unix epoch, a time without an offset)."""
+    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+        raise ValueError("give a date and time with its offset, as RFC 3339 says: 2026-11-23T08:00:00Z")
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_rfc3339)]
+"""A date and time given by a client, as RFC 3339 (OpenAPI's ``date-time``) and nothing looser."""
 
 
 class AddressRead(BaseModel):
