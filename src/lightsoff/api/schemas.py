@@ -28,7 +28,9 @@ _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-
 
 def _rfc3339(value: object) -> object:
     """Refuse what pydantic would guess at (``"0"`` as the Unix epoch, a time without an offset)."""
-    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise ValueError("give a date and time with its offset, as RFC 3339 says: 2026-11-23T08:00:00Z")
     return value
 
