@@ -39,6 +39,17 @@ Timestamp = Annotated[datetime, BeforeValidator(_rfc3339)]
 """A date and time given by a client, as RFC 3339 (OpenAPI's ``date-time``) and nothing looser."""
 
 
+def _json_integer(value: object) -> object:
+    """JSON Schema's integer is 5 or 5.0; pydantic alone would also take true and "5"."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("give a whole number (a JSON number, not a string or a boolean)")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+"""An integer in a request body, read as JSON Schema defines it."""
+
+
 class AddressRead(BaseModel):
     lines: list[str]
     city: str | None

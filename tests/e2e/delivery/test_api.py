@@ -66,10 +66,17 @@ def test_bad_subscriptions_are_refused_with_what_is_wrong(api: httpx.Client) -> 
         {"url": "https://a.example/h", "secret": "whsec_A"},
         {"url": None, "event_types": ["order.held"]},
         {"url": "https://a.example/h", "max_age_seconds": True},
+        {"url": "https://a.example/h", "max_attempts": "5"},
+        {"url": "https://a.example/h", "max_attempts": 2.5},
     ):
         response = api.post("/v1/subscriptions", json=body)
         assert (response.status_code, response.headers["content-type"]) == (422, PROBLEM), body
         assert response.json()["errors"], body
+
+
+def test_a_whole_number_may_be_written_5_0_as_json_schema_allows(api: httpx.Client) -> None:
+    created = api.post("/v1/subscriptions", json={"url": "https://a.example/h", "max_attempts": 5.0})
+    assert created.status_code == 201, created.text
 
 
 def test_a_body_that_is_not_utf8_is_a_422_that_says_so(api: httpx.Client) -> None:
