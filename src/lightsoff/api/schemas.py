@@ -7,11 +7,11 @@ The request body of ``POST /v1/orders`` is ``OrderCreate``, defined with the can
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from lightsoff.domain.audit import AuditRecord
 from lightsoff.domain.corrections import Correction
@@ -35,7 +35,16 @@ def _rfc3339(value: object) -> object:
     return value
 
 
-Timestamp = Annotated[datetime, BeforeValidator(_rfc3339)]
+def _in_range(value: datetime) -> datetime:
+    """0001-01-01T00:00:00+03:00 is a valid RFC 3339 time before the first instant Python can hold in UTC."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range: give one between the years 1 and 9999 in UTC") from None
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_in_range)]
 """A date and time given by a client, as RFC 3339 (OpenAPI's ``date-time``) and nothing looser."""
 
 
