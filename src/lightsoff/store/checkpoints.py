@@ -60,8 +60,7 @@ class SqlCheckpoints:
     def advance(self, consumer: str, expected: int | None, position: int, now: datetime) -> None:
         with self._transaction() as connection:
             if expected is None:
-                statement = self._insert(_C).values(consumer=consumer, position=position, updated_at=now)
-                changed = connection.execute(statement.on_conflict_do_nothing()).rowcount
+                changed = self._insert_new(connection, consumer, position, now)
             else:
                 statement = update(_C).where(_C.c.consumer == consumer, _C.c.position == expected)
                 changed = connection.execute(statement.values(position=position, updated_at=now)).rowcount
@@ -81,8 +80,13 @@ class SqlCheckpoints:
             taken = update(_C).where(_C.c.consumer == name, free).values(position=holder, updated_at=until)
             if connection.execute(taken).rowcount == 1:
                 return True
-            first = self._insert(_C).values(consumer=name, position=holder, updated_at=until)
-            return bool(connection.execute(first.on_conflict_do_nothing()).rowcount == 1)
+            return self._insert_new(connection, name, holder, until) == 1
+
+    def _insert_new(self, connection: Connection, consumer: str, position: int, at: datetime) -> int:
+        """Insert the row unless it exists (then 0): one process wins, the others see it taken."""
+        statement = self._insert(_C).values(consumer=consumer, position=position, updated_at=at)
+        inserted = connection.execute(statement.on_conflict_do_nothing().returning(_C.c.consumer)).first()
+        return 0 if inserted is None else 1
 
     def release_lease(self, name: str, holder: int, now: datetime) -> None:
         with self._transaction() as connection:

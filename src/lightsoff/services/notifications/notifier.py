@@ -178,7 +178,7 @@ class _Run:
         self._session.send(mail)
         self._done.sent.append(mail.message_id)
         _log.info(
-            "case mailed", event=event.name, exception_id=event.stream_id, team=event.data["team"], to=len(mail.to)
+            "case mailed", event_type=event.name, exception_id=event.stream_id, team=event.data["team"], to=len(mail.to)
         )
 
     def _catch_up(self, name: str, position: int) -> None:
