@@ -129,7 +129,7 @@ def start(
     started: list[Lightsoff] = []
 
     def make(reference_data: ReferenceData | None = None, **changes: Any) -> Lightsoff:
-        settings = mail_settings.model_copy(update=changes)
+        settings = Settings.model_validate({**mail_settings.model_dump(), **changes})  # validated, as at start
         app = bootstrap(settings, reference_data=reference_data or teams_reference_data, clock=clock)
         started.append(app)
         return app
