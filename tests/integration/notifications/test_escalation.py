@@ -86,9 +86,7 @@ def test_resolved_cases_are_never_escalated_and_acknowledged_ones_are(app: Light
     assert "exception.escalated" not in stream(app, resolved.exception_id)
 
 
-def test_two_notifiers_at_once_mail_each_case_once(
-    start: Callable[..., Lightsoff], mail_server: MailServer
-) -> None:
+def test_two_notifiers_at_once_mail_each_case_once(start: Callable[..., Lightsoff], mail_server: MailServer) -> None:
     apps = [start(), start()]
     for sku in ("A", "B", "C"):
         submit(apps[0], order_with_unknown_sku(sku))

@@ -88,9 +88,7 @@ def test_mail_waits_while_the_server_is_down_then_exactly_the_unsent_cases_go(
     assert mail_server.message_ids() == ids, "every case once, none lost"
 
 
-def test_a_restart_resumes_from_the_checkpoint(
-    start: Callable[..., Lightsoff], mail_server: MailServer
-) -> None:
+def test_a_restart_resumes_from_the_checkpoint(start: Callable[..., Lightsoff], mail_server: MailServer) -> None:
     first = start()
     submit(first, held_order(sku="FIRST"))
     notifier(first).run_once()
