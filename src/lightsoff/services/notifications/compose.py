@@ -52,7 +52,7 @@ def raised_mail(event: ExceptionRaised, event_id: str, to: Sequence[str], contex
         *_facts(
             ("Case", event.exception_id),
             ("Link", link),
-            ("Category", event.category + (f" (rule {event.rule})" if event.rule else "")),
+            ("Category", _category(event.category, event.rule)),
             ("Severity", event.severity),
             ("Order", where.removeprefix("order ")),
             ("Partner", f"{event.partner}, PO {event.po_number or '?'}" if event.partner else None),
@@ -109,6 +109,10 @@ def escalated_mail(
         in_reply_to=context.message_id(raised_event_id) if raised_event_id else None,
         headers=_headers(case.exception_id, event.team, "exception.escalated"),
     )
+
+
+def _category(category: str, rule: str | None) -> str:
+    return category + (f" (rule {rule})" if rule not in (None, category) else "")
 
 
 def _where(order_id: str, line_no: int | None) -> str:
