@@ -49,8 +49,8 @@ def test_a_held_orders_cases_are_mailed_each_to_its_own_team_with_a_link(
     case = cases["master_data"]
     assert product.message_id == ids[case.exception_id]
     assert case.exception_id in str(product.message["Subject"])
+    assert case.message in " ".join(product.text.split())
     for expected in (
-        case.message,
         f"{PUBLIC_URL}/v1/exceptions/{case.exception_id}",
         f"Order     {case.order_id} line 2",
         f"Partner   ACME, PO {result.order.customer_order.po_number if result.order else ''}",

@@ -38,7 +38,7 @@ def test_the_raised_mail_says_what_where_by_when_and_how_to_resolve() -> None:
     assert mail.message_id == "<c1fc5d32-84e2-4028-87a0-04be0bc5b4fd@plant.example>"
     for expected in (
         "Exception case EX-2026-000007 needs team master_data by 2026-11-23 13:00 UTC.",
-        RAISED.message,
+        "Line 2: customer SKU 'X-9' is not in ACME's code list and no GTIN was\ngiven.",
         "  Link      https://lightsoff.plant.example/v1/exceptions/EX-2026-000007",
         "  Order     SO-2026-000003 line 2",
         "  Partner   ACME, PO 4500012345",
@@ -84,4 +84,4 @@ def test_on_the_wire_a_mail_has_its_ids_and_says_it_is_automatic() -> None:
     assert parsed["Auto-Submitted"] == "auto-generated"
     assert parsed["Date"] == "Mon, 23 Nov 2026 09:00:00 +0000"
     assert parsed["X-Lightsoff-Exception"] == "EX-2026-000007"
-    assert RAISED.message in parsed.get_content()
+    assert "  Partner   ACME, PO 4500012345\r\n" in parsed.get_content()

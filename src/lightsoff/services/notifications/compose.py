@@ -9,6 +9,7 @@ message to every mail client and filter.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +48,7 @@ def raised_mail(event: ExceptionRaised, event_id: str, to: Sequence[str], contex
     lines = [
         f"Exception case {event.exception_id} needs team {event.team} by {_time(event.due_at)}.",
         "",
-        event.message,
+        *_wrapped(event.message),
         "",
         *_facts(
             ("Case", event.exception_id),
@@ -60,7 +61,8 @@ def raised_mail(event: ExceptionRaised, event_id: str, to: Sequence[str], contex
             ("Suggested", _suggestion(event.suggestion)),
         ),
         "",
-        f'Actions (POST {link}/resolve with {{"action": "<name>", "parameters": {{...}}}}):',
+        f"Actions: POST {link}/resolve",
+        '  with {"action": "<name>", "parameters": {...}}, one of:',
         *_actions(event.actions),
         "",
         FOOTER,
@@ -85,7 +87,7 @@ def escalated_mail(
         f"Exception case {case.exception_id} of team {event.team} was due {_time(case.due_at)} and is still "
         f"{case.status.value}.",
         "",
-        case.message,
+        *_wrapped(case.message),
         "",
         *_facts(
             ("Case", case.exception_id),
@@ -113,6 +115,11 @@ def escalated_mail(
 
 def _category(category: str, rule: str | None) -> str:
     return category + (f" (rule {rule})" if rule not in (None, category) else "")
+
+
+def _wrapped(text: str) -> list[str]:
+    """The rule's message in lines a plain-text mail reader shows as they are (72 columns)."""
+    return textwrap.wrap(text, width=72, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def _where(order_id: str, line_no: int | None) -> str:
