@@ -209,12 +209,15 @@ class _Run:
         try:
             self._mail(event)
         except MailRefused as exc:
-            self._n._teams[name] = retry = self._n._next(backlog, exc)
-            self._done.waiting.append(f"team {name.removeprefix(TEAM_PREFIX)}: {exc}")
-            _log.warning("mail refused; the team's mail waits", team=event.data["team"], error=str(exc))
-            _log.debug("next attempt", team=event.data["team"], retry_at=retry.retry_at)
+            self._refused(name, backlog, exc)
             return False
         return True
+
+    def _refused(self, name: str, backlog: Backlog | None, error: MailRefused) -> None:
+        n, team = self._n, name.removeprefix(TEAM_PREFIX)
+        n._teams[name] = retry = n._next(backlog, error)
+        self._done.waiting.append(f"team {team}: {error}")
+        _log.warning("mail refused; the team's mail waits", team=team, error=str(error), retry_at=retry.retry_at)
 
     def _advance_head(self) -> None:
         n, saved = self._n, self._head
@@ -240,11 +243,8 @@ class _Run:
         try:
             self._mail(event)
         except MailRefused as exc:
-            n = self._n
-            n._checkpoints.advance(name, None, event.position - 1, n._clock.now())
+            self._n._checkpoints.advance(name, None, event.position - 1, self._n._clock.now())
             self._behind[name] = event.position - 1
-            n._teams[name] = n._next(None, exc)
-            self._done.waiting.append(f"team {event.data['team']}: {exc}")
-            _log.warning("mail refused; the team's mail waits", team=event.data["team"], error=str(exc))
+            self._refused(name, None, exc)
             return False
         return len(self._done.sent) > sent
