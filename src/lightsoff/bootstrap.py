@@ -14,6 +14,7 @@ from lightsoff.delivery_runtime import DeliveryServices, build_delivery
 from lightsoff.domain.identifiers import IdFormat
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.domain.security import Role
+from lightsoff.notify_runtime import Notifications, build_notifications
 from lightsoff.services.audit_trail import AuditTrail
 from lightsoff.services.clients import ClientAdministration, new_secret
 from lightsoff.services.exception_desk import ExceptionDesk
@@ -69,6 +70,7 @@ class Lightsoff:
     security: Security
     clock: Clock
     delivery: DeliveryServices
+    notifications: Notifications
 
     def is_ready(self) -> bool:
         """The database answers and its schema is the one this code expects."""
@@ -111,6 +113,7 @@ def bootstrap(
         security=_security(settings, uow, clock),
         clock=clock,
         delivery=build_delivery(settings, database, clock),
+        notifications=build_notifications(settings, database, uow, reference_data, clock, new_uuid),
     )
 
 

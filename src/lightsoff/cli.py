@@ -32,6 +32,7 @@ from lightsoff.domain.errors import ConfigurationError, LightsoffError
 from lightsoff.domain.messages import MessageOutcome
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.domain.security import Role
+from lightsoff.notify_runtime import NotificationThread
 from lightsoff.observability.logging import configure_logging
 from lightsoff.services.intake import Submission
 from lightsoff.services.replay import rebuild_read_models
@@ -129,6 +130,8 @@ def serve(
     relay = RelayThread(lightsoff) if settings.relay_embedded else None
     if relay is not None:
         relay.start()
+    notifications = NotificationThread(lightsoff.notifications)
+    notifications.start()
     try:
         uvicorn.run(
             create_app(lightsoff),
@@ -140,6 +143,7 @@ def serve(
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     finally:
+        notifications.stop()
         if relay is not None:
             relay.stop()
 
@@ -151,6 +155,9 @@ def print_banner(lightsoff: Lightsoff, credentials: tuple[str, str] | None) -> N
     out.print(f"[bold]lightsoff[/] on {base}  (database: {_safe_url(settings.effective_database_url)})")
     out.print(f"  API docs:  {base}/docs   OpenAPI: {base}/openapi.json")
     out.print(f"  partners:  {', '.join(p.code for p in partners) or 'none (set LIGHTSOFF_CONFIG_DIR)'}")
+    notifier = lightsoff.notifications.notifier
+    mail = f"e-mail via {notifier.mailer.describe()}" if notifier else "off (no LIGHTSOFF_SMTP_HOST)"
+    out.print(f"  exception notifications: {mail}", highlight=False, markup=False)
     if not lightsoff.security.enabled:
         out.print("  [bold red]authentication and audit are OFF (LIGHTSOFF_INSECURE_NO_AUTH)[/]")
     if credentials is not None:
@@ -392,7 +399,7 @@ def guarded(command: Callable[[], T]) -> None:
         sys.exit(2)
 
 
-from lightsoff import cli_delivery  # noqa: E402, F401 - registers the delivery commands on ``app``
+from lightsoff import cli_delivery, cli_notify  # noqa: E402, F401 - they register their commands on ``app``
 
 if __name__ == "__main__":
     # Run as ``python -m lightsoff.cli``, this file is ``__main__``; the delivery commands register on the

@@ -20,6 +20,7 @@ from lightsoff.delivery.signing import WebhookSecret
 from lightsoff.delivery_runtime import run_relay
 from lightsoff.domain.errors import ConfigurationError
 from lightsoff.domain.subscriptions import DeadLetterFilter, Delivery, SubscriptionKind
+from lightsoff.notify_runtime import NotificationThread
 from lightsoff.observability.logging import configure_logging
 from lightsoff.services.subscriptions import NewSubscription, SubscriptionChange, event_types_given
 
@@ -35,7 +36,7 @@ def worker(
         int | None, typer.Option(help="deliveries in flight [env LIGHTSOFF_RELAY_CONCURRENCY]")
     ] = None,
 ) -> None:
-    """Run the delivery relay until SIGTERM or Ctrl-C (any number of workers on PostgreSQL; one on SQLite)."""
+    """Run the delivery relay, case e-mails and escalation until SIGTERM or Ctrl-C (any number on PostgreSQL)."""
     settings = load_settings(relay_concurrency=concurrency)
     configure_logging(settings.log_level, settings.log_format)
     with running(settings) as lightsoff:
@@ -48,7 +49,12 @@ def worker(
                 loop.add_signal_handler(signum, stop.set)
             await run_relay(lightsoff, stop)
 
-        asyncio.run(main())
+        notifications = NotificationThread(lightsoff.notifications)
+        notifications.start()
+        try:
+            asyncio.run(main())
+        finally:
+            notifications.stop()
 
 
 @subscriptions_app.command("add")

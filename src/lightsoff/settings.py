@@ -6,17 +6,19 @@ environment when the composition root asks for it.
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lightsoff.domain.identifiers import id_format_problems
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LIGHTSOFF_", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="LIGHTSOFF_", frozen=True, hide_input_in_errors=True)
+    """Inputs stay out of error messages: they may hold the SMTP password or the demo secret."""
 
     data_dir: Path = Field(default=Path("data"), description="where the embedded SQLite database lives")
     database_url: str | None = Field(
@@ -85,6 +87,24 @@ class Settings(BaseSettings):
     circuit_failure_threshold: int = Field(default=5, gt=0, description="failures in a row that open a circuit")
     circuit_cool_down_seconds: float = Field(default=30.0, gt=0, description="first pause of an open circuit")
 
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s]+(/\S*)?$",
+        description="where people reach the API, for links in e-mails; default http://<host>:<port>",
+    )
+    smtp_host: str | None = Field(default=None, description="mail server for exception cases; none: no e-mail")
+    smtp_port: int | None = Field(default=None, gt=0, lt=65536, description="default 587, 465 with ssl, 25 with none")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="STARTTLS after connecting, TLS from the start (ssl), or none"
+    )
+    smtp_username: str | None = Field(default=None, description="login at the mail server, if it wants one")
+    smtp_password: SecretStr | None = Field(default=None, description="its password; never shown or logged")
+    smtp_from: str = Field(default="lightsoff@localhost", description="the From address of notifications")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="for each exchange with the mail server")
+    smtp_ca_file: Path | None = Field(default=None, description="CA certificates to trust for the mail server")
+    notify_poll_seconds: float = Field(default=5.0, gt=0, description="how often new cases are looked for to mail")
+    escalation_poll_seconds: float = Field(default=60.0, gt=0, description="how often overdue cases are looked for")
+
     @model_validator(mode="after")
     def _formats_usable(self) -> Settings:
         problems = id_format_problems("order", self.order_id_format) + id_format_problems(
@@ -93,10 +113,30 @@ class Settings(BaseSettings):
         external = (self.oidc_issuer, self.oidc_audience, self.oidc_jwks_url)
         if any(external) and not all(external):
             problems.append("LIGHTSOFF_OIDC_ISSUER, _AUDIENCE and _JWKS_URL go together: set all three or none")
+        problems += self._smtp_problems()
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
+    def _smtp_problems(self) -> list[str]:
+        problems = []
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            problems.append("LIGHTSOFF_SMTP_USERNAME and _PASSWORD go together: set both or neither")
+        loopback = self.smtp_host in ("localhost", "127.0.0.1", "::1")
+        if self.smtp_username is not None and self.smtp_security == "none" and not loopback:
+            problems.append("a mail server login needs LIGHTSOFF_SMTP_SECURITY starttls or ssl (no password in clear)")
+        if "@" not in parseaddr(self.smtp_from)[1]:
+            problems.append(f"LIGHTSOFF_SMTP_FROM {self.smtp_from!r} is not an e-mail address")
+        return problems
+
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'lightsoff.db'}"
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def effective_smtp_port(self) -> int:
+        return self.smtp_port or {"starttls": 587, "ssl": 465, "none": 25}[self.smtp_security]

@@ -387,3 +387,41 @@ class InMemoryUnitOfWorkFactory:
             result = work(uow)
             uow.commit()
             return result
+
+
+class InMemoryCheckpoints:
+    """``Checkpoints`` (event-log consumers' positions and leases) in a dict, for tests of notifiers."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[int, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def positions(self, prefix: str) -> dict[str, int]:
+        with self._lock:
+            return {name: position for name, (position, _) in self.rows.items() if name.startswith(prefix)}
+
+    def advance(self, consumer: str, expected: int | None, position: int, now: datetime) -> None:
+        with self._lock:
+            current = self.rows.get(consumer)
+            if (current[0] if current else None) != expected:
+                raise ConcurrencyConflict(f"checkpoint {consumer} is no longer at {expected}")
+            self.rows[consumer] = (position, now)
+
+    def remove(self, consumer: str, expected: int) -> None:
+        with self._lock:
+            if self.rows.get(consumer, (None,))[0] != expected:
+                raise ConcurrencyConflict(f"checkpoint {consumer} is no longer at {expected}")
+            del self.rows[consumer]
+
+    def acquire_lease(self, name: str, holder: int, now: datetime, until: datetime) -> bool:
+        with self._lock:
+            current = self.rows.get(name)
+            if current is not None and current[0] != holder and current[1] > now:
+                return False
+            self.rows[name] = (holder, until)
+            return True
+
+    def release_lease(self, name: str, holder: int, now: datetime) -> None:
+        with self._lock:
+            if self.rows.get(name, (None,))[0] == holder:
+                self.rows[name] = (holder, now)

@@ -204,6 +204,7 @@ def healthy(base: str) -> bool:
 def test_serve_prints_the_docs_url_and_commands_that_work_as_printed(served: tuple[str, list[str]]) -> None:
     base, banner = served
     assert any(f"API docs:  {base}/docs" in line for line in banner)
+    assert any("exception notifications: off (no LIGHTSOFF_SMTP_HOST)" in line for line in banner)
     [credentials] = [line for line in banner if "demo client (admin)" in line]
     assert "id demo-admin" in credentials
     token_line, order_line = banner[-2].strip(), banner[-1].strip()

@@ -23,7 +23,7 @@ from lightsoff.domain.security import Role, Scope
 from lightsoff.settings import Settings
 from lightsoff.testing import FakeClock
 from tests.conftest import LiveServer
-from tests.factories import order_json
+from tests.factories import line, order_json
 
 PUBLIC_OPERATIONS = {
     ("POST", "/oauth/token"),
@@ -122,8 +122,9 @@ def callers(lightsoff: Lightsoff, clock: FakeClock) -> Callers:
 
 @pytest.fixture
 def acme(live_server: LiveServer, callers: Callers) -> dict[str, str]:
-    """An ACME order and its message: what the path parameters point at."""
-    response = httpx.post(f"{live_server.url}/v1/orders", json=order_json(), headers=callers.admin)
+    """A held ACME order, its message and its exception case: what the path parameters point at."""
+    document = order_json(lines=[line(1, sku="NOPE")])
+    response = httpx.post(f"{live_server.url}/v1/orders", json=document, headers=callers.admin)
     assert response.status_code == 202
     subscription = httpx.post(
         f"{live_server.url}/v1/subscriptions", json={"url": "https://acme.example/hook"}, headers=callers.admin
@@ -131,6 +132,7 @@ def acme(live_server: LiveServer, callers: Callers) -> dict[str, str]:
     return {
         "order_id": response.json()["order_id"],
         "message_id": response.json()["message_id"],
+        "exception_id": response.json()["exceptions"][0]["exception_id"],
         "subscription_id": subscription.json()["id"],
         "delivery_id": "987654321",
     }

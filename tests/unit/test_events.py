@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,3 +53,9 @@ def test_a_missing_upcaster_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(OrderValidated, "version", 3)
     with pytest.raises(KeyError):
         decode("order.validated", 1, {"order_id": "SO-1", "lines": []})
+
+
+def test_docs_events_md_describes_every_event() -> None:
+    catalogue = (Path(__file__).parents[2] / "docs" / "events.md").read_text()
+    missing = [name for name in event_names() if f"| `{name}` |" not in catalogue]
+    assert not missing, f"docs/events.md's catalogue lacks {missing}"

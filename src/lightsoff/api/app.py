@@ -17,6 +17,7 @@ from lightsoff.api.routes import (
     audit,
     auth,
     events,
+    exceptions,
     health,
     messages,
     orders,
@@ -41,6 +42,7 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
     app.state.lightsoff = lightsoff
     for router in (
         orders.router,
+        exceptions.router,
         events.router,
         messages.router,
         audit.router,
@@ -98,6 +100,9 @@ _SECURED_ERRORS = {
 
 def _document_errors(operation: dict[str, Any], *, problem_json: bool) -> None:
     responses = operation.setdefault("responses", {})
+    # The HTTP server itself answers 400 (plain text) to a request it cannot parse, such as a header value
+    # with control characters, before lightsoff sees it.
+    responses.setdefault("400", {"description": "A request the HTTP server cannot read (malformed header)"})
     if "HTTPValidationError" in str(responses.get("422", "")):
         responses["422"] = {
             "description": "Invalid parameters",

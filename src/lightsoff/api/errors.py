@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import structlog
 from fastapi import FastAPI, Request, Response
@@ -11,7 +12,17 @@ from starlette.exceptions import HTTPException
 
 from lightsoff.api.guards import BodyTooLarge
 from lightsoff.api.problems import problem_response
-from lightsoff.domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, Unavailable
+from lightsoff.domain.errors import (
+    CaseClosed,
+    ConcurrencyConflict,
+    Forbidden,
+    InvalidResolution,
+    NotFound,
+    RateLimited,
+    ResolutionUnfit,
+    Unauthenticated,
+    Unavailable,
+)
 from lightsoff.formats.canonical_json import json_path
 
 _log = structlog.get_logger("lightsoff.api")
@@ -24,6 +35,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
     app.add_exception_handler(BodyTooLarge, _too_large)  # type: ignore[arg-type]
     app.add_exception_handler(Unavailable, _unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(CaseClosed, _conflict("exception-closed"))
+    app.add_exception_handler(ResolutionUnfit, _conflict("resolution-unfit"))
+    app.add_exception_handler(ConcurrencyConflict, _conflict("concurrent-change"))
+    app.add_exception_handler(InvalidResolution, _invalid_resolution)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _internal_error)
@@ -57,6 +72,17 @@ def _unavailable(request: Request, exc: Unavailable) -> Response:
     return problem_response("service-unavailable", str(exc), headers={"Retry-After": "5"})
 
 
+def _conflict(slug: str) -> Callable[[Request, Exception], Response]:
+    def handle(request: Request, exc: Exception) -> Response:
+        return problem_response(slug, str(exc))
+
+    return handle
+
+
+def _invalid_resolution(request: Request, exc: InvalidResolution) -> Response:
+    return problem_response("invalid-resolution", str(exc), errors=exc.errors or None)
+
+
 def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
     errors = [
         {
@@ -72,6 +98,14 @@ def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
 def _http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 404:
         return problem_response("not-found", f"There is no resource at {request.url.path}.")
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it could not even decode (not UTF-8): the same 422 as any other bad body.
+        error = {
+            "path": "body",
+            "code": "json_invalid",
+            "message": "The body is not JSON text: send UTF-8 encoded JSON with Content-Type: application/json.",
+        }
+        return problem_response("invalid-request", "The request body could not be read.", errors=[error])
     if exc.status_code == 405:
         return problem_response("method-not-allowed", f"{request.method} is not allowed on {request.url.path}.")
     return (

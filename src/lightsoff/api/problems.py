@@ -53,6 +53,34 @@ PROBLEM_TYPES = {
             "content; lightsoff kept the first order and archived this message.",
         ),
         ProblemType(
+            "exception-closed",
+            "The exception case is already closed",
+            409,
+            "The case was resolved or dismissed (by someone else, or by a change to its order) before this "
+            "request. `detail` says how and by whom; nothing was changed. Read the order's open cases again.",
+        ),
+        ProblemType(
+            "resolution-unfit",
+            "The resolution no longer fits the order",
+            409,
+            "The order changed since the case was raised (amended, cancelled, merged, the line rejected), so "
+            "the chosen action cannot be applied. `detail` says what changed; read the case and the order again.",
+        ),
+        ProblemType(
+            "concurrent-change",
+            "Changed by someone else at the same time",
+            409,
+            "Another request changed the same resource at the same moment and won. Read it again and retry if "
+            "what you wanted still applies.",
+        ),
+        ProblemType(
+            "invalid-resolution",
+            "The resolution is not valid for this case",
+            422,
+            "The action is not one of the case's `actions`, or its parameters are missing or wrong; `errors` "
+            "names each, and GET /v1/exceptions/{id} lists the actions with their parameters.",
+        ),
+        ProblemType(
             "invalid-request",
             "The request's parameters are not valid",
             422,

@@ -6,20 +6,57 @@ The request body of ``POST /v1/orders`` is ``OrderCreate``, defined with the can
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from lightsoff.domain.audit import AuditRecord
+from lightsoff.domain.corrections import Correction
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.customer_order import Address, ShipTo
 from lightsoff.domain.events import RecordedEvent
-from lightsoff.domain.exception_cases import ExceptionCase
+from lightsoff.domain.exception_cases import ACTIONS, ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order
 from lightsoff.services.queries import OrderDetail
+
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: object) -> object:
+    """Refuse what pydantic would guess at (``"0"`` as the Unix epoch, a time without an offset)."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError("give a date and time with its offset, as RFC 3339 says: 2026-11-23T08:00:00Z")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    """0001-01-01T00:00:00+03:00 is a valid RFC 3339 time before the first instant Python can hold in UTC."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range: give one between the years 1 and 9999 in UTC") from None
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_in_range)]
+"""A date and time given by a client, as RFC 3339 (OpenAPI's ``date-time``) and nothing looser."""
+
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's integer is 5 or 5.0; pydantic alone would also take true and "5"."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("give a whole number (a JSON number, not a string or a boolean)")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+"""An integer in a request body, read as JSON Schema defines it."""
 
 
 class AddressRead(BaseModel):
@@ -52,58 +89,112 @@ class ShipToRead(BaseModel):
         return cls(code=ship_to.code, name=ship_to.name, address=AddressRead.of(ship_to.address))
 
 
+class ParameterRead(BaseModel):
+    name: str
+    type: Literal["string", "number", "date"]
+    description: str
+
+
+class ActionRead(BaseModel):
+    """A way to resolve a case: POST its name and parameters to /v1/exceptions/{id}/resolve."""
+
+    name: str
+    description: str
+    parameters: list[ParameterRead]
+
+    @classmethod
+    def of(cls, name: str) -> ActionRead:
+        spec = ACTIONS[name]
+        return cls(
+            name=spec.name,
+            description=spec.description,
+            parameters=[ParameterRead(name=p.name, type=p.type, description=p.description) for p in spec.parameters],
+        )
+
+
+class SuggestionRead(BaseModel):
+    """What the rule would do: ``approve`` carries out this action with these parameters."""
+
+    action: str
+    parameters: dict[str, Any]
+
+
 class ExceptionCaseRead(BaseModel):
     exception_id: str
     order_id: str
     line_no: int | None
     category: str = Field(description="what kind of problem; decides the owning team")
+    rule: str | None = Field(description="the id of the rule that raised it (docs/rules.md)")
     severity: str
     team: str = Field(description="the team that owns the case")
+    partner: str | None
+    po_number: str | None
     message: str = Field(description="what is wrong, why it matters, what the options are")
-    actions: list[str] = Field(description="the resolution actions this case allows")
-    status: str
+    actions: list[ActionRead] = Field(description="the resolution actions this case allows, with their parameters")
+    suggestion: SuggestionRead | None = Field(description="the correction the rule proposes, if it knows one")
+    status: str = Field(description="open, acknowledged, resolved or dismissed")
     due_at: datetime
     raised_at: datetime
 
     @classmethod
+    def fields_of(cls, case: ExceptionCase) -> dict[str, Any]:
+        return {
+            "exception_id": case.exception_id,
+            "order_id": case.order_id,
+            "line_no": case.line_no,
+            "category": case.category,
+            "rule": case.rule,
+            "severity": case.severity.value,
+            "team": case.team,
+            "partner": case.partner,
+            "po_number": case.po_number,
+            "message": case.message,
+            "actions": [ActionRead.of(action) for action in case.actions],
+            "suggestion": SuggestionRead(**case.suggestion) if case.suggestion else None,
+            "status": case.status.value,
+            "due_at": case.due_at,
+            "raised_at": case.raised_at,
+        }
+
+    @classmethod
     def of(cls, case: ExceptionCase) -> ExceptionCaseRead:
-        return cls(
-            exception_id=case.exception_id,
-            order_id=case.order_id,
-            line_no=case.line_no,
-            category=case.category,
-            severity=case.severity.value,
-            team=case.team,
-            message=case.message,
-            actions=list(case.actions),
-            status=case.status.value,
-            due_at=case.due_at,
-            raised_at=case.raised_at,
-        )
+        return cls(**cls.fields_of(case))
 
 
 class CorrectionRead(BaseModel):
-    """What a rule changed on the order (none yet: the auto-correcting rules come with partner policies)."""
+    """What lightsoff changed on the order: by a rule (auto-correct), or by a person resolving a case."""
 
-    field: str
-    before: Any
-    after: Any
-    rule: str
+    field: str = Field(description="JSONPath into the order as sent, e.g. $.lines[0].quantity")
+    line_no: int | None
+    before: str | None
+    after: str | None
+    rule: str = Field(description="the rule id, or exception_resolution")
     reason: str
+    by: str | None = Field(description="the exception case whose resolution made the change")
+
+    @classmethod
+    def of(cls, correction: Correction) -> CorrectionRead:
+        return cls(
+            field=correction.field,
+            line_no=correction.line_no,
+            before=correction.before,
+            after=correction.after,
+            rule=correction.rule,
+            reason=correction.reason,
+            by=correction.by,
+        )
 
 
 class IntakeResponse(BaseModel):
     order_id: str = Field(description="the canonical order id")
     status: str = Field(description="validated, or held when an exception case waits for people")
-    corrections: list[CorrectionRead]
+    corrections: list[CorrectionRead] = Field(description="what the rules changed, each with field and reason")
     exceptions: list[ExceptionCaseRead] = Field(description="the open cases holding the order")
     message_id: str = Field(description="the archived message this request became")
-
-
-class OrderedItemRead(BaseModel):
-    sku: str | None
-    customer_sku: str | None
-    gtin: str | None
+    amended: bool = Field(False, description="the PO was known: this message amended that order")
+    merged_into: str | None = Field(
+        None, description="a repeat order: its lines joined this open order (order_id is that order)"
+    )
 
 
 def _number(value: Decimal) -> int | float:
@@ -114,12 +205,21 @@ Quantity = Annotated[Decimal, PlainSerializer(_number, return_type=int | float, 
 """A quantity as a JSON number (kept exact as a Decimal inside lightsoff)."""
 
 
+class OrderedItemRead(BaseModel):
+    sku: str | None
+    customer_sku: str | None
+    gtin: str | None
+    quantity: Quantity
+    uom: str
+
+
 class OrderLineRead(BaseModel):
     line_no: int
     sku: str | None = Field(description="our SKU, once resolved; null while the item is unknown")
-    ordered_as: OrderedItemRead = Field(description="the item codes as the partner sent them")
-    quantity: Quantity
+    ordered_as: OrderedItemRead = Field(description="the line as the partner sent it, before corrections")
+    quantity: Quantity = Field(description="what lightsoff will make and ship, after corrections")
     uom: str
+    rejected: str | None = Field(description="why the line will not be made or shipped; null for a live line")
 
 
 class CrossReferenceRead(BaseModel):
@@ -148,10 +248,18 @@ class OrderSummaryRead(BaseModel):
             status=order.status.value,
             partner=order.customer_order.partner,
             po_number=order.customer_order.po_number,
-            requested_ship_date=order.customer_order.requested_ship_date,
+            requested_ship_date=order.working.requested_ship_date,
             received_at=order.received_at,
             updated_at=order.updated_at,
         )
+
+
+class MergedDocumentRead(BaseModel):
+    """A repeat order whose lines joined this one."""
+
+    po_number: str
+    message_id: str
+    line_numbers: dict[int, int] = Field(description="line number on this order → line number on that PO")
 
 
 class OrderRead(OrderSummaryRead):
@@ -159,34 +267,59 @@ class OrderRead(OrderSummaryRead):
     order_date: date
     ship_to: ShipToRead
     notes: str | None
-    lines: list[OrderLineRead]
+    lines: list[OrderLineRead] = Field(description="what will be made and shipped, each with what was ordered")
+    corrections: list[CorrectionRead] = Field(description="every change made to what the partner sent, and why")
+    merged: list[MergedDocumentRead] = Field(description="repeat orders merged into this one")
+    cancel_reason: str | None
     cross_references: list[CrossReferenceRead] = Field(description="other systems' ids for this order")
     exceptions: list[ExceptionCaseRead]
     message_ids: list[str] = Field(description="the archived messages the order came from")
 
     @classmethod
     def of_detail(cls, detail: OrderDetail) -> OrderRead:
-        order, customer_order = detail.order, detail.order.customer_order
+        order, working = detail.order, detail.order.working
         return cls(
             **OrderSummaryRead.of(order).model_dump(),
             version=order.version,
-            order_date=customer_order.order_date,
-            ship_to=ShipToRead.of(customer_order.ship_to),
-            notes=customer_order.notes,
-            lines=[
-                OrderLineRead(
-                    line_no=line.line_no,
-                    sku=order.resolved_skus.get(line.line_no),
-                    ordered_as=OrderedItemRead(sku=line.sku, customer_sku=line.customer_sku, gtin=line.gtin),
-                    quantity=line.quantity,
-                    uom=line.uom,
-                )
-                for line in customer_order.lines
+            order_date=working.order_date,
+            ship_to=ShipToRead.of(working.ship_to),
+            notes=working.notes,
+            lines=_lines(order),
+            corrections=[CorrectionRead.of(correction) for correction in order.corrections],
+            merged=[
+                MergedDocumentRead(po_number=doc.po_number, message_id=doc.message_id, line_numbers=doc.line_numbers)
+                for doc in order.merged
             ],
+            cancel_reason=order.cancel_reason,
             cross_references=[CrossReferenceRead.of(reference) for reference in detail.cross_references],
             exceptions=[ExceptionCaseRead.of(case) for case in detail.exceptions],
             message_ids=list(order.message_ids),
         )
+
+
+def _lines(order: Order) -> list[OrderLineRead]:
+    """The working lines; a line's ``ordered_as`` is the partner's own line (a merged line's, as merged)."""
+    sent = {line.line_no: line for line in order.customer_order.lines}
+    lines = []
+    for line in order.working.lines:
+        ordered = sent.get(line.line_no, line)
+        lines.append(
+            OrderLineRead(
+                line_no=line.line_no,
+                sku=order.resolved_skus.get(line.line_no),
+                ordered_as=OrderedItemRead(
+                    sku=ordered.sku,
+                    customer_sku=ordered.customer_sku,
+                    gtin=ordered.gtin,
+                    quantity=ordered.quantity,
+                    uom=ordered.uom,
+                ),
+                quantity=line.quantity,
+                uom=line.uom,
+                rejected=order.rejected_lines.get(line.line_no),
+            )
+        )
+    return lines
 
 
 class OrderList(BaseModel):

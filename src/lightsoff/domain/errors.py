@@ -11,7 +11,9 @@
      ├── ConfigurationError        settings or configuration files that cannot be used
      ├── DeliveryError             an event could not be handed on; ``transient`` says whether a retry can help
      │    ├── BrokerUnavailable    transient: the broker is unreachable, timed out, or no stream answered
-     │    └── BrokerRejected       permanent: the broker refused the message or the stream's settings
+     │    ├── BrokerRejected       permanent: the broker refused the message or the stream's settings
+     │    ├── MailUnavailable      transient: the mail server cannot take mail now (down, login or sender refused)
+     │    └── MailRefused          the mail server refused one message (its recipients or content)
      └── InvalidSignature          a webhook that does not verify, so nothing in it can be trusted
           ├── MalformedSignatureHeaders   a signature header is missing or cannot be read (which, and why)
           ├── StaleTimestamp              outside the tolerance: too old (a replay?) or too new (a skewed clock)
@@ -108,6 +110,24 @@ class BrokerRejected(DeliveryError):
     """The broker answered and refused: a bad subject, a payload over its limit, a stream set up differently."""
 
     transient = False
+
+
+class MailUnavailable(DeliveryError):
+    """The mail server cannot be used now: unreachable, timed out, or refusing our login or sender address.
+
+    It concerns every message alike, so a sender stops and tries again later rather than moving on.
+    """
+
+    transient = True
+
+
+class MailRefused(DeliveryError):
+    """The mail server took the connection but refused this message: its recipients (``550 no such user``) or
+    its content. Other messages may go through. ``transient`` is true for a 4xx answer (try again later)."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class InvalidSignature(LightsoffError):

@@ -109,7 +109,12 @@ def _number(text: str, decimal_separator: str) -> Decimal | None:
         return None
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date(text: str, formats: tuple[str, ...]) -> str | None:
+    if _ISO_DATE.fullmatch(text):
+        return text  # already as it should be; the parser checks it is a real day
     for pattern in formats:
         try:
             return datetime.strptime(text.strip(), pattern).date().isoformat()

@@ -25,10 +25,7 @@ from lightsoff.domain.events import (
     ExceptionResolved,
     OrderCancelled,
     OrderCorrected,
-    OrderHeld,
     OrderLineRejected,
-    OrderMerged,
-    OrderValidated,
 )
 from lightsoff.domain.exception_cases import ACTIONS, ACTIVE_STATUSES, ExceptionCase, Resolution
 from lightsoff.domain.orders import Order
@@ -103,7 +100,8 @@ class ExceptionDesk:
         order = uow.orders.get(case.order_id)
         assert order is not None, f"case {case.exception_id} holds order {case.order_id}, which has no read model"
         _fits(case, order, action)
-        plan = _Plan(order, [ExceptionResolved(case.exception_id, order.order_id, action, parameters, by)], {}, set())
+        resolved = ExceptionResolved(case.exception_id, order.order_id, action, _as_text(parameters), by)
+        plan = _Plan(order, [resolved], {}, set())
         plan.versions = {case.exception_id: case.version, order.order_id: order.version}
         self._carry_out(uow, plan, case, *_effective(case, action, parameters))
         self._resume(uow, plan, case, *_effective(case, action, parameters))
@@ -173,7 +171,10 @@ class ExceptionDesk:
         evaluation = self._rules.evaluate(uow, replace(order.working, lines=lines), waivers=waivers, first_pass=False)
         events, _ = self._rules.conclude(uow, order.order_id, evaluation, order.content_hash)
         for event in events:
-            self._apply(plan, event)
+            if event.stream_id == order.order_id:
+                self._apply(plan, event)
+            else:
+                plan.events.append(event)
 
     def _correct(self, plan: _Plan, case: ExceptionCase, reason: str, line_no: int | None, **changes: Any) -> None:
         order = plan.order
@@ -217,21 +218,10 @@ class ExceptionDesk:
                 f"Order {target_id} is no longer open, so order {plan.order.order_id} cannot join it."
             )
         order = plan.order
-        first = max((line.line_no for line in target.working.lines), default=0) + 1
         kept = [line for line in order.working.lines if line.line_no not in order.rejected_lines]
-        numbers = {first + i: line.line_no for i, line in enumerate(kept)}
-        lines = tuple(replace(line, line_no=first + i) for i, line in enumerate(kept))
-        skus = {
-            **target.resolved_skus,
-            **{new: order.resolved_skus[old] for new, old in numbers.items() if old in order.resolved_skus},
-        }
-        sent = order.customer_order
+        sent = (order.message_ids[-1], order.customer_order.po_number, order.content_hash)
         plan.versions[target.order_id] = target.version
-        plan.events.append(
-            OrderMerged(target.order_id, order.message_ids[-1], sent.po_number, order.content_hash, lines, numbers)
-        )
-        active = uow.exception_cases.find(CaseQuery(order_id=target.order_id, statuses=ACTIVE_STATUSES))
-        plan.events.append(OrderHeld(target.order_id, (), skus) if active else OrderValidated(target.order_id, skus))
+        plan.events.extend(self._rules.merge(uow, target, sent, kept, order.resolved_skus))
         self._apply(plan, OrderCancelled(order.order_id, f"merged into {target.order_id}", case.exception_id))
         self._dismiss(uow, plan, case, f"the order was merged into {target.order_id}")
 
@@ -364,14 +354,19 @@ def _convert(kind: str, value: Any) -> Any:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+_FROM_THE_CASE = ("order_id", "message_id")
+"""Parameters a case carries itself (the order to merge into, the amending message); people do not type them."""
+
+
 def _effective(case: ExceptionCase, action: str, parameters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """``approve`` is the suggested action with the suggested parameters."""
     if action != "approve" or case.suggestion is None:
-        return action, parameters
+        suggested = case.suggestion["parameters"] if case.suggestion else {}
+        return action, {**{name: suggested[name] for name in _FROM_THE_CASE if name in suggested}, **parameters}
     suggested = case.suggestion["action"]
     spec = ACTIONS[suggested]
     typed = {p.name: _convert(p.type, case.suggestion["parameters"].get(p.name)) for p in spec.parameters}
-    for name in ("order_id", "message_id"):
+    for name in _FROM_THE_CASE:
         if name in case.suggestion["parameters"]:
             typed[name] = case.suggestion["parameters"][name]
     return suggested, typed
@@ -389,6 +384,11 @@ def _fits(case: ExceptionCase, order: Order, action: str) -> None:
         case.line_no in order.rejected_lines or all(line.line_no != case.line_no for line in order.working.lines)
     ):
         raise ResolutionUnfit(f"Line {case.line_no} of order {order.order_id} was rejected or removed meanwhile.")
+
+
+def _as_text(parameters: dict[str, Any]) -> dict[str, str]:
+    """Typed parameters as the event records them (quantities and dates as their ISO text)."""
+    return {name: str(value) for name, value in parameters.items()}
 
 
 def _text(value: Any) -> str | None:

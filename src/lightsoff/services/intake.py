@@ -26,10 +26,8 @@ from lightsoff.domain.events import (
     Event,
     OrderCorrected,
     OrderHeld,
-    OrderMerged,
     OrderReceived,
     OrderRejected,
-    OrderValidated,
 )
 from lightsoff.domain.exception_cases import ACTIVE_STATUSES, ExceptionCase
 from lightsoff.domain.messages import InboundMessage, MessageOutcome
@@ -231,17 +229,11 @@ class OrderIntake:
         """A repeat order joins the open order for the same ship-to and date (policy ``repeat_orders: merge``)."""
         target = uow.orders.get(target_ref.order_id)
         assert target is not None, f"open order {target_ref.order_id} has no read model"
-        first = max((line.line_no for line in target.working.lines), default=0) + 1
-        numbers = {first + index: line.line_no for index, line in enumerate(evaluation.order.lines)}
-        lines = tuple(replace(line, line_no=first + index) for index, line in enumerate(evaluation.order.lines))
-        skus = {**target.resolved_skus, **{new: evaluation.resolved_skus[old] for new, old in numbers.items()}}
-        merged = OrderMerged(
-            target.order_id, message.message_id, customer_order.po_number, content_hash, lines, numbers
-        )
-        active = uow.exception_cases.find(CaseQuery(order_id=target.order_id, statuses=ACTIVE_STATUSES))
-        ending: Event = OrderHeld(target.order_id, (), skus) if active else OrderValidated(target.order_id, skus)
+        sent = (message.message_id, customer_order.po_number, content_hash)
+        events = self._rules.merge(uow, target, sent, evaluation.order.lines, evaluation.resolved_skus)
+        active = tuple(uow.exception_cases.find(CaseQuery(order_id=target.order_id, statuses=ACTIVE_STATUSES)))
         versions = {target.order_id: target.version}
-        projected = self._record(uow, [merged, ending], versions, message, customer_order.partner)
+        projected = self._record(uow, events, versions, message, customer_order.partner)
         detail = {"merged_into": target.order_id}
         uow.messages.add(
             self._outcome(

@@ -8,11 +8,12 @@ order held or validated. This is that ending, written once.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from lightsoff.domain.corrections import Correction
-from lightsoff.domain.customer_order import CustomerOrder
+from lightsoff.domain.customer_order import CustomerOrder, OrderLine
 from lightsoff.domain.events import (
     Event,
     ExceptionDismissed,
@@ -20,6 +21,7 @@ from lightsoff.domain.events import (
     OrderAmended,
     OrderCorrected,
     OrderHeld,
+    OrderMerged,
     OrderValidated,
 )
 from lightsoff.domain.exception_cases import ACTIVE_STATUSES, ExceptionCase
@@ -89,6 +91,30 @@ class OrderRules:
         evaluation = self.evaluate(uow, customer_order, first_pass=False)
         concluded, _ = self.conclude(uow, order.order_id, evaluation, content_hash)
         return events + concluded, versions
+
+    def merge(
+        self,
+        uow: UnitOfWork,
+        target: Order,
+        sent: tuple[str, str, str],
+        lines: Iterable[OrderLine],
+        skus: dict[int, str],
+    ) -> list[Event]:
+        """The events that add a repeat order's ``lines`` to the open order ``target``, renumbered after its own.
+
+        ``sent`` is the repeat order's (message id, PO number, content hash); ``skus`` its resolved SKUs by
+        its own line numbers. The target stays held while it has open cases, else it is validated.
+        """
+        message_id, po_number, content_hash = sent
+        first = max((line.line_no for line in target.working.lines), default=0) + 1
+        kept = list(lines)
+        numbers = {first + index: line.line_no for index, line in enumerate(kept)}
+        renumbered = tuple(replace(line, line_no=first + index) for index, line in enumerate(kept))
+        merged_skus = {**target.resolved_skus, **{new: skus[old] for new, old in numbers.items() if old in skus}}
+        merged = OrderMerged(target.order_id, message_id, po_number, content_hash, renumbered, numbers)
+        active = uow.exception_cases.find(CaseQuery(order_id=target.order_id, statuses=ACTIVE_STATUSES))
+        ending = OrderHeld(target.order_id, (), merged_skus) if active else OrderValidated(target.order_id, merged_skus)
+        return [merged, ending]
 
     def evaluate(
         self,

@@ -48,7 +48,9 @@ def project(uow: UnitOfWork, recorded: Sequence[RecordedEvent]) -> Projected:
             case OrderValidated() | OrderHeld() | OrderEvent():
                 order = projected.orders.get(event.order_id) or _existing_order(uow, event.order_id)
                 projected.orders[event.order_id] = order.apply(event, record.occurred_at)
-                if isinstance(event, OrderMerged):
+                if isinstance(event, OrderMerged) and not _known(uow, order.partner, event.po_number):
+                    # A repeat order merged on arrival gets its PO here; one merged later by a person keeps
+                    # its own order (cancelled, "merged into …"), which its PO already names.
                     _cross_reference(uow, order.partner, event.po_number, event.order_id)
             case ExceptionRaised():
                 projected.exception_cases[event.exception_id] = ExceptionCase.start(event, record.occurred_at)
@@ -67,6 +69,10 @@ def _cross_reference(uow: UnitOfWork, partner: str, po_number: str, order_id: st
     uow.cross_references.add(
         CrossReference(system=partner, kind=PURCHASE_ORDER, external_id=po_number, canonical_id=order_id)
     )
+
+
+def _known(uow: UnitOfWork, partner: str, po_number: str) -> bool:
+    return uow.cross_references.resolve(partner, PURCHASE_ORDER, po_number) is not None
 
 
 def _existing_order(uow: UnitOfWork, order_id: str) -> Order:

@@ -11,7 +11,7 @@ from lightsoff.domain.events import RecordedEvent
 from lightsoff.domain.exception_cases import ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
-from lightsoff.services.ports import UnitOfWorkFactory
+from lightsoff.services.ports import CaseQuery, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,20 @@ class Queries:
         with self._uow(write=False) as uow:
             events = uow.events.read_all(after=after, limit=limit, names=names, partners=partners)
         return EventPage(tuple(events), events[-1].position if events else after)
+
+    def exception_case(self, exception_id: str, partners: Partners = None) -> ExceptionCase:
+        with self._uow(write=False) as uow:
+            case = uow.exception_cases.get(exception_id)
+        if case is None or not _visible(case.partner, partners):
+            raise NotFound("exception case", exception_id)
+        return case
+
+    def find_exception_cases(self, query: CaseQuery) -> list[ExceptionCase]:
+        """Cases matching ``query``, in id order; ``query.partners`` confines them to a caller's partners."""
+        if query.partner is not None and not _visible(query.partner, query.partners):
+            return []
+        with self._uow(write=False) as uow:
+            return uow.exception_cases.find(query)
 
     def message(self, message_id: str, partners: Partners = None) -> InboundMessage:
         with self._uow(write=False) as uow:

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from lightsoff.api.deps import CorrelationIdDep, LightsoffDep, OrdersReader, OrdersWriter
 from lightsoff.api.problems import problem_response
 from lightsoff.api.schemas import (
+    CorrectionRead,
     EventList,
     EventRead,
     ExceptionCaseRead,
@@ -101,9 +102,11 @@ def _intake_response(result: IntakeResult) -> Response:
     body = IntakeResponse(
         order_id=result.order.order_id,
         status=result.order.status.value,
-        corrections=[],
+        corrections=[CorrectionRead.of(correction) for correction in result.corrections],
         exceptions=[ExceptionCaseRead.of(case) for case in result.exceptions],
         message_id=result.message_id,
+        amended=result.amended,
+        merged_into=result.merged_into,
     )
     return Response(
         body.model_dump_json(),

@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, Security
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict
 
 from lightsoff.api.deps import LightsoffDep
-from lightsoff.api.schemas import ProblemRead
+from lightsoff.api.schemas import JsonInt, ProblemRead, Timestamp
 from lightsoff.api.security import authorize
 from lightsoff.delivery.signing import WebhookSecret
 from lightsoff.domain.errors import ConfigurationError, NotFound
@@ -38,6 +39,17 @@ router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
 dead_letters_router = APIRouter(prefix="/v1/dead-letters", tags=["subscriptions"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ProblemRead}}
 _SUBJECT = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
+# What WebhookSecret.parse takes, said in the schema so clients (and the fuzzer) know it: an optional whsec_
+# prefix, then non-empty base64 whose padding may be left out.
+_B64 = "[A-Za-z0-9+/]"
+_SECRET = rf"^(whsec_)?({_B64}{{4}})*({_B64}{{4}}|{_B64}{{2}}(==)?|{_B64}{{3}}=?)$"
+# url xor subject, as the model validator checks it (a null counts as absent).
+_ONE_TARGET: JsonDict = {
+    "oneOf": [
+        {"required": ["url"], "properties": {"url": {"type": "string"}, "subject": {"type": "null"}}},
+        {"required": ["subject"], "properties": {"subject": {"type": "string"}, "url": {"type": "null"}}},
+    ]
+}
 
 
 def _secret(value: str | None) -> str | None:
@@ -50,18 +62,20 @@ def _secret(value: str | None) -> str | None:
 
 
 class SubscriptionCreate(BaseModel):
+    """Numbers and booleans are read as JSON types (no true for a number, no 1 for a boolean), as documented."""
+
     url: str | None = Field(None, max_length=2048, pattern=r"^https?://", description="the webhook endpoint")
     subject: str | None = Field(None, max_length=200, pattern=_SUBJECT, description="or a NATS subject prefix")
     event_types: list[Annotated[str, Field(max_length=100)]] = Field(
         default_factory=list, max_length=100, description="order.held or lightsoff.order.held.v1; empty: all"
     )
     partners: list[Annotated[str, Field(max_length=35)]] | None = Field(None, description="null: every partner")
-    secret: str | None = Field(None, description="whsec_…; generated when absent")
-    max_attempts: int | None = Field(None, ge=1, le=100)
-    max_age_seconds: int | None = Field(None, ge=1, le=30 * 86_400)
+    secret: str | None = Field(None, pattern=_SECRET, description="whsec_…; generated when absent")
+    max_attempts: JsonInt | None = Field(None, ge=1, le=100)
+    max_age_seconds: JsonInt | None = Field(None, ge=1, le=30 * 86_400)
 
     model_config = ConfigDict(
-        json_schema_extra={"oneOf": [{"required": ["url"]}, {"required": ["subject"]}]},
+        json_schema_extra=_ONE_TARGET,
     )
     _check_secret = field_validator("secret")(_secret)
 
@@ -73,10 +87,14 @@ class SubscriptionCreate(BaseModel):
 
 
 class SubscriptionUpdate(BaseModel):
-    enabled: bool | None = None
-    rotate_secret: bool = Field(False, description="sign with a new secret; the old one keeps signing for a while")
-    secret: str | None = Field(None, description="rotate to this whsec_ secret instead of a generated one")
-    rotation_overlap_seconds: int = Field(86_400, ge=0, le=30 * 86_400)
+    enabled: bool | None = Field(None, strict=True)
+    rotate_secret: bool = Field(
+        False, strict=True, description="sign with a new secret; the old one keeps signing for a while"
+    )
+    secret: str | None = Field(
+        None, pattern=_SECRET, description="rotate to this whsec_ secret instead of a generated one"
+    )
+    rotation_overlap_seconds: JsonInt = Field(86_400, ge=0, le=30 * 86_400)
 
     _check_secret = field_validator("secret")(_secret)
 
@@ -188,15 +206,18 @@ class DeadLetterRead(DeliveryRead):
 
 
 class ReplayFilter(BaseModel):
-    subscription_id: str | None = None
-    event_type: str | None = Field(None, max_length=100)
-    since: datetime | None = Field(None, description="only dead letters whose last attempt was at or after this")
-    all: bool = Field(False, description="must be true to replay every dead letter (no other filter)")
+    subscription_id: str | None = Field(None, min_length=1)
+    event_type: str | None = Field(None, min_length=1, max_length=100)
+    since: Timestamp | None = Field(None, description="only dead letters whose last attempt was at or after this")
+    all: bool = Field(False, strict=True, description="must be true to replay every dead letter (no other filter)")
 
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [
-                {"required": ["subscription_id"], "properties": {"subscription_id": {"type": "string"}}},
+                {
+                    "required": ["subscription_id"],
+                    "properties": {"subscription_id": {"type": "string", "minLength": 1}},
+                },
                 {"required": ["event_type"], "properties": {"event_type": {"type": "string", "minLength": 1}}},
                 {"required": ["since"], "properties": {"since": {"type": "string"}}},
                 {"required": ["all"], "properties": {"all": {"const": True}}},
@@ -206,7 +227,7 @@ class ReplayFilter(BaseModel):
 
     @model_validator(mode="after")
     def _explicit(self) -> ReplayFilter:
-        if not (self.subscription_id or self.event_type or self.since or self.all):
+        if self.subscription_id is None and self.event_type is None and self.since is None and not self.all:
             raise ValueError("give subscription_id, event_type or since, or all: true to replay every dead letter")
         return self
 

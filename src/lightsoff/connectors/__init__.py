@@ -1,0 +1,1 @@
+"""Adapters to external systems, one package each: client (wire protocol), translate (pure), connector (the port)."""
