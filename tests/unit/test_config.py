@@ -343,10 +343,15 @@ ROUTING_MISTAKES = [
         "teams:\n  ops: {}\n",
         2,
         "teams.ops",
-        "nobody would hear of this team's cases: give it emails, a webhook, or both",
+        "nobody would hear of this team's cases: give it emails",
     ),
     ("teams:\n  ops: {emails: [x]}\n", 2, "teams.ops.emails[0]", "'x' is not an e-mail address"),
-    ("teams:\n  ops: {webhook: ftp://x}\n", 2, "teams.ops.webhook", "'ftp://x' is not an http(s):// URL"),
+    (
+        "teams:\n  ops: {emails: [o@example.com], webhook: ftp://x}\n",
+        2,
+        "teams.ops.webhook",
+        "'ftp://x' is not an http(s):// URL",
+    ),
     (
         "teams:\n  ops: {emails: [o@example.com]}\n  ' ops': {emails: [o@example.com]}\n",
         3,

@@ -189,8 +189,10 @@ class TeamConfig(Strict):
 
     @model_validator(mode="after")
     def _reachable(self) -> TeamConfig:
-        if not self.emails and self.webhook is None:
-            raise ValueError("nobody would hear of this team's cases: give it emails, a webhook, or both")
+        if not self.emails:
+            raise ValueError(
+                "nobody would hear of this team's cases: give it emails (the notifier does not call a webhook)"
+            )
         return self
 
 
