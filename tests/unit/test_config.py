@@ -135,6 +135,11 @@ def test_a_file_that_is_not_utf8_is_one_problem(config: Path) -> None:
     assert problems(config) == [f"{config / 'partners' / 'ACME.yaml'}:1: not UTF-8 text: save the file as UTF-8"]
 
 
+def test_a_file_that_cannot_be_read_is_one_problem(config: Path) -> None:
+    (config / "partners" / "DIR.yaml").mkdir()
+    assert problems(config) == [f"{config / 'partners' / 'DIR.yaml'}:1: cannot be read: Is a directory"]
+
+
 def test_a_key_written_twice_is_found_although_yaml_keeps_only_the_last(config: Path) -> None:
     path = write(
         config / "partners", "ACME.yaml", "code: ACME\nname: ACME\ncustomer_skus:\n  A-1: WID-100\n  A-1: WID-200\n"
@@ -337,7 +342,7 @@ ROUTING_MISTAKES = [
         "routes.ship_date.handle_within",
         "PT4H four hours",
     ),
-    ("routes:\n  ship_date: {team: t, handle_within: PT0S}\n", 2, "routes.ship_date.handle_within", "a positive ISO"),
+    ("routes:\n  ship_date: {team: t, handle_within: -PT1H}\n", 2, "routes.ship_date.handle_within", "before it is"),
     ("routes:\n  ship_date: {team: t, handle_within: PT1H, severity: dire}\n", 2, "routes.ship_date.severity", "'low'"),
     (
         "teams:\n  ops: {}\n",

@@ -76,6 +76,8 @@ def read_products_csv(path: Path) -> tuple[CsvDocument, list[str]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CsvError([f"{path}:1: not UTF-8 text: export the sheet as CSV UTF-8"]) from exc
+    except OSError as exc:
+        raise CsvError([f"{path}:1: cannot be read: {exc.strerror}"]) from exc
     first = text.partition("\n")[0]
     reader = csv.reader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
     header = [cell.strip() for cell in next(reader, [])]

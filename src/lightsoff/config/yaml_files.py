@@ -45,6 +45,8 @@ def read_yaml(path: Path) -> YamlDocument:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise YamlError(path, 1, "not UTF-8 text: save the file as UTF-8") from exc
+    except OSError as exc:
+        raise YamlError(path, 1, f"cannot be read: {exc.strerror}") from exc
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
