@@ -23,7 +23,10 @@ def env(tmp_path: Path) -> dict[str, str]:
 def test_escalate_escalates_an_overdue_case_once_and_says_mail_is_off(env: dict[str, str], tmp_path: Path) -> None:
     config = tmp_path / "config"
     shutil.copytree(DEMO_CONFIG_DIR, config)
-    (config / "routing.yaml").write_text("routes:\n  unknown_product: {team: master_data, handle_within: PT0S}\n")
+    (config / "routing.yaml").write_text(
+        "teams:\n  master_data: {emails: [md@plant.example]}\n  customer_service: {emails: [cs@plant.example]}\n"
+        "routes:\n  unknown_product: {team: master_data, handle_within: PT0S}\n"
+    )
     env = env | {"LIGHTSOFF_CONFIG_DIR": str(config)}
     run("db", "upgrade", env=env, check=True)
     order = tmp_path / "order.json"
@@ -35,7 +38,7 @@ def test_escalate_escalates_an_overdue_case_once_and_says_mail_is_off(env: dict[
 
     assert "escalated 1 case(s)" in first.stdout
     assert case["exception_id"] in first.stdout
-    assert "(none)" in first.stdout, "the demo names no escalation contacts"
+    assert "(none)" in first.stdout, "the team has no escalation contacts"
     assert "e-mail: off (no LIGHTSOFF_SMTP_HOST)" in first.stdout
     assert "no overdue case to escalate" in second.stdout
 

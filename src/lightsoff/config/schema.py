@@ -196,16 +196,17 @@ class TeamConfig(Strict):
         return self
 
 
-def _positive(value: timedelta) -> timedelta:
-    if value <= timedelta(0):
-        raise ValueError("a case needs some time to be handled: give a positive ISO 8601 duration, such as PT4H")
+def _not_negative(value: timedelta) -> timedelta:
+    """PT0S is allowed: the case is due at once, and escalated by the next escalation run."""
+    if value < timedelta(0):
+        raise ValueError("a case cannot be due before it is raised: give an ISO 8601 duration such as PT4H")
     return value
 
 
 class RouteConfig(Strict):
     team: Code
     severity: Severity = Severity.MEDIUM
-    handle_within: Annotated[timedelta, AfterValidator(_positive)] = Field(
+    handle_within: Annotated[timedelta, AfterValidator(_not_negative)] = Field(
         description="ISO 8601 duration, such as PT4H"
     )
 
