@@ -48,15 +48,17 @@ Timestamp = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_in_ra
 """A date and time given by a client, as RFC 3339 (OpenAPI's ``date-time``) and nothing looser."""
 
 
-def _json_integer(value: object) -> object:
+def json_integer(value: object) -> object:
     """JSON Schema's integer is 5 or 5.0; pydantic alone would also take true and "5"."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("give a whole number (a JSON number, not a string or a boolean)")
     return value
 
 
-JsonInt = Annotated[int, BeforeValidator(_json_integer)]
-"""An integer in a request body, read as JSON Schema defines it."""
+JsonInt = Annotated[int, BeforeValidator(json_integer)]
+"""An integer in a request body, read as JSON Schema defines it. With bounds, and optional, write
+``Annotated[int, Field(ge=…), BeforeValidator(json_integer)] | None``: bounds given after the validator
+reach OpenAPI as ``ge``/``le``, which JSON Schema does not know."""
 
 
 class AddressRead(BaseModel):
