@@ -55,8 +55,10 @@ def _json_integer(value: object) -> object:
     return value
 
 
-JsonInt = Annotated[int, BeforeValidator(_json_integer)]
-"""An integer in a request body, read as JSON Schema defines it."""
+JSON_INTEGER = BeforeValidator(_json_integer)
+"""Reads an integer of a request body as JSON Schema defines it: ``Annotated[int, Field(ge=1), JSON_INTEGER]``.
+
+It goes after the ``Field`` with the bounds; before it, pydantic leaves the bounds out of the schema."""
 
 
 class AddressRead(BaseModel):
