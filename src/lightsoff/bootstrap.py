@@ -17,6 +17,7 @@ from lightsoff.domain.security import Role
 from lightsoff.notify_runtime import Notifications, build_notifications
 from lightsoff.services.audit_trail import AuditTrail
 from lightsoff.services.clients import ClientAdministration, new_secret
+from lightsoff.services.documents import DocumentIssuer
 from lightsoff.services.exception_desk import ExceptionDesk
 from lightsoff.services.identifiers import IdentifierService, SsccSettings
 from lightsoff.services.intake import OrderIntake, new_uuid
@@ -64,6 +65,7 @@ class Lightsoff:
     identifiers: IdentifierService
     intake: OrderIntake
     exceptions: ExceptionDesk
+    documents: DocumentIssuer
     queries: Queries
     reference: ReferenceQueries
     """The configuration in force: partner profiles and the product master."""
@@ -97,6 +99,7 @@ def bootstrap(
     identifiers = IdentifierService(
         order_format=IdFormat("order", settings.order_id_format),
         exception_format=IdFormat("exception", settings.exception_id_format),
+        document_format=IdFormat("document", settings.document_id_format),
         sscc=SsccSettings(settings.gs1_company_prefix, settings.sscc_extension_digit),
     )
     rules = OrderRules(reference_data, identifiers, clock)
@@ -108,6 +111,7 @@ def bootstrap(
         identifiers=identifiers,
         intake=OrderIntake(uow, rules, clock),
         exceptions=ExceptionDesk(uow, rules, clock, new_uuid, prepare=rules.prepare),
+        documents=DocumentIssuer(identifiers, clock, new_uuid),
         queries=Queries(uow),
         reference=ReferenceQueries(reference_data),
         security=_security(settings, uow, clock),

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     )
     order_id_format: str = Field(default="SO-{year}-{seq:06d}", description="canonical order id template")
     exception_id_format: str = Field(default="EX-{year}-{seq:06d}", description="exception case id template")
+    document_id_format: str = Field(default="DOC-{year}-{seq:06d}", description="outbound document id template")
     gs1_company_prefix: str = Field(
         default="4012345",
         pattern=r"^\d{4,12}$",
@@ -107,9 +108,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _formats_usable(self) -> Settings:
-        problems = id_format_problems("order", self.order_id_format) + id_format_problems(
-            "exception", self.exception_id_format
-        )
+        problems = [
+            *id_format_problems("order", self.order_id_format),
+            *id_format_problems("exception", self.exception_id_format),
+            *id_format_problems("document", self.document_id_format),
+        ]
         external = (self.oidc_issuer, self.oidc_audience, self.oidc_jwks_url)
         if any(external) and not all(external):
             problems.append("LIGHTSOFF_OIDC_ISSUER, _AUDIENCE and _JWKS_URL go together: set all three or none")

@@ -18,6 +18,7 @@ from typing import Self, TypeVar
 from lightsoff.domain.audit import GENESIS, AuditEntry, AuditRecord, chain_hash
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.customer_order import CustomerOrder
+from lightsoff.domain.documents import OutboundDocument
 from lightsoff.domain.errors import ConcurrencyConflict
 from lightsoff.domain.events import PendingEvent, RecordedEvent
 from lightsoff.domain.exception_cases import ExceptionCase
@@ -26,7 +27,7 @@ from lightsoff.domain.orders import Order, OrderStatus
 from lightsoff.domain.security import ApiKey, Client, SigningKey
 from lightsoff.rules.draft import OrderRef
 from lightsoff.rules.history import signature
-from lightsoff.services.ports import CaseQuery, IdempotencyRecord, UnitOfWork
+from lightsoff.services.ports import CaseQuery, DocumentQuery, IdempotencyRecord, UnitOfWork
 
 T = TypeVar("T")
 
@@ -59,6 +60,7 @@ class _State:
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     signing_keys: dict[str, SigningKey] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
+    documents: dict[str, OutboundDocument] = field(default_factory=dict)
 
     def copy(self) -> _State:
         return _State(**{name: value.copy() for name, value in vars(self).items()})
@@ -339,6 +341,40 @@ class InMemoryAuditLog:
         return [record for record in self._state.audit if record.sequence > after][:limit]
 
 
+class InMemoryOutboundDocuments:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def add(self, document: OutboundDocument) -> None:
+        taken = self.by_control_number(document.partner, document.format, document.control_number)
+        if taken is not None or document.document_id in self._state.documents:
+            raise ConcurrencyConflict(f"{document.partner} control number {document.control_number} is taken")
+        self._state.documents[document.document_id] = document
+
+    def get(self, document_id: str) -> OutboundDocument | None:
+        return self._state.documents.get(document_id)
+
+    def by_control_number(self, partner: str, format: str, control_number: str) -> OutboundDocument | None:
+        return next(
+            (
+                d
+                for d in self._state.documents.values()
+                if (d.partner, d.format, d.control_number) == (partner, format, control_number)
+            ),
+            None,
+        )
+
+    def find(self, query: DocumentQuery) -> list[OutboundDocument]:
+        found = [replace(d, body=b"") for d in self._state.documents.values() if query.matches(d)]
+        return sorted(found, key=lambda d: d.document_id, reverse=True)[: query.limit]
+
+    def update(self, document: OutboundDocument) -> None:
+        stored = self._state.documents[document.document_id]
+        self._state.documents[document.document_id] = replace(
+            stored, status=document.status, updated_at=document.updated_at, detail=document.detail
+        )
+
+
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
@@ -359,6 +395,7 @@ class InMemoryUnitOfWork:
         self.api_keys = InMemoryApiKeys(state)
         self.signing_keys = InMemorySigningKeys(state)
         self.audit = InMemoryAuditLog(state)
+        self.documents = InMemoryOutboundDocuments(state)
         return self
 
     def commit(self) -> None:

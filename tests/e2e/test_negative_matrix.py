@@ -23,6 +23,7 @@ from lightsoff.domain.security import Role, Scope
 from lightsoff.settings import Settings
 from lightsoff.testing import FakeClock
 from tests.conftest import LiveServer
+from tests.e2e.test_documents_api import issue
 from tests.factories import line, order_json
 
 PUBLIC_OPERATIONS = {
@@ -121,7 +122,7 @@ def callers(lightsoff: Lightsoff, clock: FakeClock) -> Callers:
 
 
 @pytest.fixture
-def acme(live_server: LiveServer, callers: Callers) -> dict[str, str]:
+def acme(live_server: LiveServer, callers: Callers, lightsoff: Lightsoff) -> dict[str, str]:
     """A held ACME order, its message and its exception case: what the path parameters point at."""
     document = order_json(lines=[line(1, sku="NOPE")])
     response = httpx.post(f"{live_server.url}/v1/orders", json=document, headers=callers.admin)
@@ -133,6 +134,7 @@ def acme(live_server: LiveServer, callers: Callers) -> dict[str, str]:
         "order_id": response.json()["order_id"],
         "message_id": response.json()["message_id"],
         "exception_id": response.json()["exceptions"][0]["exception_id"],
+        "document_id": issue(lightsoff, "ACME").document_id,
         "subscription_id": subscription.json()["id"],
         "delivery_id": "987654321",
     }

@@ -16,6 +16,7 @@ from lightsoff.api.problems import PROBLEM_JSON
 from lightsoff.api.routes import (
     audit,
     auth,
+    documents,
     events,
     exceptions,
     health,
@@ -43,6 +44,7 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
     for router in (
         orders.router,
         exceptions.router,
+        documents.router,
         events.router,
         messages.router,
         audit.router,

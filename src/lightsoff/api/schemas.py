@@ -48,17 +48,17 @@ Timestamp = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_in_ra
 """A date and time given by a client, as RFC 3339 (OpenAPI's ``date-time``) and nothing looser."""
 
 
-def json_integer(value: object) -> object:
+def _json_integer(value: object) -> object:
     """JSON Schema's integer is 5 or 5.0; pydantic alone would also take true and "5"."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("give a whole number (a JSON number, not a string or a boolean)")
     return value
 
 
-JsonInt = Annotated[int, BeforeValidator(json_integer)]
-"""An integer in a request body, read as JSON Schema defines it. With bounds, and optional, write
-``Annotated[int, Field(ge=…), BeforeValidator(json_integer)] | None``: bounds given after the validator
-reach OpenAPI as ``ge``/``le``, which JSON Schema does not know."""
+JSON_INTEGER = BeforeValidator(_json_integer)
+"""Reads an integer of a request body as JSON Schema defines it: ``Annotated[int, Field(ge=1), JSON_INTEGER]``.
+
+It goes after the ``Field`` with the bounds; before it, pydantic leaves the bounds out of the schema."""
 
 
 class AddressRead(BaseModel):

@@ -383,6 +383,48 @@ class ExceptionRaised(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentIssued(Event):
+    """lightsoff wrote a document for a partner (an acknowledgement, an order response, a ship notice)."""
+
+    name: ClassVar[str] = "document.issued"
+
+    document_id: str
+    partner: str
+    kind: str
+    format: str
+    control_number: str
+    reference: str | None
+    size_bytes: int
+
+    @property
+    def stream_id(self) -> str:
+        return self.document_id
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "partner": self.partner,
+            "kind": self.kind,
+            "format": self.format,
+            "control_number": self.control_number,
+            "reference": self.reference,
+            "size_bytes": self.size_bytes,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> DocumentIssued:
+        return cls(
+            data["document_id"],
+            data["partner"],
+            data["kind"],
+            data["format"],
+            data["control_number"],
+            data.get("reference"),
+            data["size_bytes"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionDisabled(Event):
     """Operational: the relay stopped delivering to a subscription (failing too long, or gone); nothing is lost."""
 
@@ -546,6 +588,7 @@ EVENT_CLASSES: dict[str, Any] = {
         ExceptionResolved,
         ExceptionDismissed,
         ExceptionEscalated,
+        DocumentIssued,
         SubscriptionDisabled,
     )
 }

@@ -15,6 +15,7 @@ from typing import Protocol, Self, TypeVar
 from lightsoff.domain.audit import AuditEntry, AuditRecord
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.customer_order import CustomerOrder
+from lightsoff.domain.documents import DocumentStatus, OutboundDocument
 from lightsoff.domain.events import PendingEvent, RecordedEvent
 from lightsoff.domain.exception_cases import CaseStatus, ExceptionCase
 from lightsoff.domain.messages import InboundMessage
@@ -213,6 +214,54 @@ class AuditLog(Protocol):
     def read(self, after: int = 0, limit: int = 100) -> list[AuditRecord]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentQuery:
+    """Which outbound documents to list; ``None`` leaves a criterion out. Newest first."""
+
+    partner: str | None = None
+    partners: Collection[str] | None = None
+    kind: str | None = None
+    reference: str | None = None
+    statuses: frozenset[DocumentStatus] | None = None
+    before: str | None = None
+    """The ``document_id`` of the previous page's last item."""
+    limit: int = 100
+
+    def matches(self, document: OutboundDocument) -> bool:
+        """The same criteria in Python, for the in-memory store."""
+        return (
+            all(
+                wanted is None or wanted == actual
+                for wanted, actual in (
+                    (self.partner, document.partner),
+                    (self.kind, document.kind),
+                    (self.reference, document.reference),
+                )
+            )
+            and (self.partners is None or document.partner in self.partners)
+            and (self.statuses is None or document.status in self.statuses)
+            and (self.before is None or document.document_id < self.before)
+        )
+
+
+class OutboundDocuments(Protocol):
+    def add(self, document: OutboundDocument) -> None:
+        """ConcurrencyConflict when the partner already has a document with that control number."""
+        ...
+
+    def get(self, document_id: str) -> OutboundDocument | None: ...
+
+    def by_control_number(self, partner: str, format: str, control_number: str) -> OutboundDocument | None: ...
+
+    def find(self, query: DocumentQuery) -> list[OutboundDocument]:
+        """Without their bodies (``body`` is empty): a list must stay cheap."""
+        ...
+
+    def update(self, document: OutboundDocument) -> None:
+        """Its status, ``updated_at`` and ``detail``; the rest never changes."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def messages(self) -> MessageArchive: ...
@@ -246,6 +295,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def documents(self) -> OutboundDocuments: ...
 
     def __enter__(self) -> Self: ...
 

@@ -6,12 +6,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from lightsoff.domain.cross_references import CrossReference
+from lightsoff.domain.documents import OutboundDocument
 from lightsoff.domain.errors import NotFound
 from lightsoff.domain.events import RecordedEvent
 from lightsoff.domain.exception_cases import ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
-from lightsoff.services.ports import CaseQuery, UnitOfWorkFactory
+from lightsoff.services.ports import CaseQuery, DocumentQuery, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,20 @@ class Queries:
             return []
         with self._uow(write=False) as uow:
             return uow.exception_cases.find(query)
+
+    def document(self, document_id: str, partners: Partners = None) -> OutboundDocument:
+        with self._uow(write=False) as uow:
+            document = uow.documents.get(document_id)
+        if document is None or not _visible(document.partner, partners):
+            raise NotFound("document", document_id)
+        return document
+
+    def find_documents(self, query: DocumentQuery) -> list[OutboundDocument]:
+        """Newest first, without bodies; ``query.partners`` confines them to a caller's partners."""
+        if query.partner is not None and not _visible(query.partner, query.partners):
+            return []
+        with self._uow(write=False) as uow:
+            return uow.documents.find(query)
 
     def message(self, message_id: str, partners: Partners = None) -> InboundMessage:
         with self._uow(write=False) as uow:

@@ -307,3 +307,23 @@ consumer_checkpoints = Table(
 
 PROJECTION_TABLES = (orders, cross_references, exception_cases)
 """Read models rebuilt from the event log by ``lightsoff replay``."""
+
+outbound_documents = Table(
+    "outbound_documents",
+    metadata,
+    Column("document_id", String(32), primary_key=True),
+    Column("partner", String(35), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("control_number", String(14), nullable=False),
+    Column("reference", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime),
+    Column("detail", Json, nullable=False),
+    UniqueConstraint("partner", "format", "control_number", name="uq_outbound_documents_partner_control"),
+    Index("ix_outbound_documents_reference", "reference"),
+    Index("ix_outbound_documents_partner_kind", "partner", "kind", "document_id"),
+)

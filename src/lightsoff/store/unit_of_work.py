@@ -9,6 +9,7 @@ from sqlalchemy import Connection, RootTransaction
 from sqlalchemy.exc import OperationalError
 
 from lightsoff.domain.errors import Unavailable
+from lightsoff.store.document_repository import SqlOutboundDocuments
 from lightsoff.store.engine import Database
 from lightsoff.store.repositories import (
     SqlCrossReferences,
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(connection)
         self.signing_keys = SqlSigningKeys(connection)
         self.audit = SqlAuditLog(connection, sql)
+        self.documents = SqlOutboundDocuments(connection)
         return self
 
     def commit(self) -> None:

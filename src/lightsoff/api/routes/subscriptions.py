@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, Security
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.config import JsonDict
 
 from lightsoff.api.deps import LightsoffDep
-from lightsoff.api.schemas import JsonInt, ProblemRead, Timestamp, json_integer
+from lightsoff.api.schemas import JSON_INTEGER, ProblemRead, Timestamp
 from lightsoff.api.security import authorize
 from lightsoff.delivery.signing import WebhookSecret
 from lightsoff.domain.errors import ConfigurationError, NotFound
@@ -71,8 +71,8 @@ class SubscriptionCreate(BaseModel):
     )
     partners: list[Annotated[str, Field(max_length=35)]] | None = Field(None, description="null: every partner")
     secret: str | None = Field(None, pattern=_SECRET, description="whsec_…; generated when absent")
-    max_attempts: Annotated[int, Field(ge=1, le=100), BeforeValidator(json_integer)] | None = None
-    max_age_seconds: Annotated[int, Field(ge=1, le=30 * 86_400), BeforeValidator(json_integer)] | None = None
+    max_attempts: Annotated[int, Field(ge=1, le=100), JSON_INTEGER] | None = None
+    max_age_seconds: Annotated[int, Field(ge=1, le=30 * 86_400), JSON_INTEGER] | None = None
 
     model_config = ConfigDict(
         json_schema_extra=_ONE_TARGET,
@@ -94,7 +94,7 @@ class SubscriptionUpdate(BaseModel):
     secret: str | None = Field(
         None, pattern=_SECRET, description="rotate to this whsec_ secret instead of a generated one"
     )
-    rotation_overlap_seconds: JsonInt = Field(86_400, ge=0, le=30 * 86_400)
+    rotation_overlap_seconds: Annotated[int, Field(ge=0, le=30 * 86_400), JSON_INTEGER] = 86_400
 
     _check_secret = field_validator("secret")(_secret)
 
