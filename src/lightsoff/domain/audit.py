@@ -15,6 +15,12 @@ from typing import Any
 import orjson
 
 GENESIS = "0" * 64
+LONGEST = {"actor": 128, "source": 64, "action": 200, "resource": 200, "outcome": 32, "correlation_id": 128}
+"""The longest each text field may be (the audit_log columns); longer values are cut, ending in "…".
+
+Most of these come from the caller (a path, a client id sent to /oauth/token): cutting them keeps
+every request recordable, where a value too long for its column would lose the entry.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,12 @@ class AuditEntry:
     """The HTTP status, or ``ok``/``failed`` for CLI actions."""
     correlation_id: str | None = None
     detail: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        for name, longest in LONGEST.items():
+            value = getattr(self, name)
+            if value is not None and len(value) > longest:
+                object.__setattr__(self, name, value[: longest - 1] + "…")
 
     def content(self) -> dict[str, Any]:
         return {
