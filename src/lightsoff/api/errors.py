@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lightsoff.api.guards import BodyTooLarge
 from lightsoff.api.problems import problem_response
@@ -87,6 +88,35 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code >= 500
         else Response(status_code=exc.status_code, headers=exc.headers)
     )
+
+
+class UnhandledErrorMiddleware:
+    """Answers an error no handler took with the 500 problem, inside lightsoff's middleware.
+
+    Starlette's own last-resort handler sits outside every middleware, so its 500 would go out without
+    the security headers and the correlation id, and unaudited. Add this one innermost.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, receive, send_tracked)
+        except Exception as exc:
+            if started:
+                raise
+            await _internal_error(Request(scope), exc)(scope, receive, send)
 
 
 def _internal_error(request: Request, exc: Exception) -> Response:
