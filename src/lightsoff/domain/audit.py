@@ -85,10 +85,14 @@ def verify_chain(
     breaks = []
     for record in records:
         if record.sequence != expect_sequence:
-            breaks.append(ChainBreak(record.sequence, f"entries {expect_sequence}..{record.sequence - 1} are missing"))
+            breaks.append(ChainBreak(record.sequence, _missing(expect_sequence, record.sequence - 1)))
         if record.previous_hash != previous_hash:
             breaks.append(ChainBreak(record.sequence, "it does not follow the entry before it"))
         if chain_hash(record.previous_hash, record.sequence, record.entry) != record.hash:
             breaks.append(ChainBreak(record.sequence, "its content does not match its hash (edited)"))
         previous_hash, expect_sequence = record.hash, record.sequence + 1
     return breaks
+
+
+def _missing(first: int, last: int) -> str:
+    return f"entry {first} before it is missing" if first == last else f"entries {first}..{last} before it are missing"
