@@ -8,8 +8,9 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from lightsoff.api.asgi import HttpMiddleware
 from lightsoff.api.guards import BodyTooLarge
 from lightsoff.api.problems import problem_response
 from lightsoff.domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, Unavailable
@@ -90,20 +91,14 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     )
 
 
-class UnhandledErrorMiddleware:
+class UnhandledErrorMiddleware(HttpMiddleware):
     """Answers an error no handler took with the 500 problem, inside lightsoff's middleware.
 
     Starlette's own last-resort handler sits outside every middleware, so its 500 would go out without
     the security headers and the correlation id, and unaudited. Add this one innermost.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def send_tracked(message: Message) -> None:
