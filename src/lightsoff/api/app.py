@@ -86,6 +86,9 @@ _SECURED_ERRORS = {
 
 def _document_errors(operation: dict[str, Any], *, problem_json: bool) -> None:
     responses = operation.setdefault("responses", {})
+    # The HTTP server itself answers 400 (plain text) to a request it cannot parse, such as a header value
+    # with control characters, before lightsoff sees it.
+    responses.setdefault("400", {"description": "A request the HTTP server cannot read (malformed header)"})
     if "HTTPValidationError" in str(responses.get("422", "")):
         responses["422"] = {
             "description": "Invalid parameters",
