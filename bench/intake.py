@@ -9,11 +9,11 @@ bench/RESULTS.md.
 
     python bench/intake.py [--seconds 20] [--warmup 3] [--concurrency 16 --concurrency 64]
 
-``--security`` measures only that ratio, the way a shared, noisy machine allows: both servers run at
-once (the idle one costs next to nothing), and each round measures one then the other at every
-concurrency, alternating which goes first, so drift in the machine's load falls on both alike. It
-records each round's ratio, the best figure and the spread of each, and the load average, in its own
-section of bench/RESULTS.md.
+``--security`` measures only that ratio, the way a shared, noisy machine allows: both servers stay up
+(the idle one costs next to nothing), and each round, at every concurrency, loads one then the other
+(alternating which goes first), then both at once (side by side: the machine's other work falls on
+both alike, which makes the ratio far steadier). It records each round's ratios, the best figure and
+the spread of each server, and the load average, in its own section of bench/RESULTS.md.
 
     python bench/intake.py --security [--rounds 4] [--seconds 10]
 """
@@ -243,24 +243,49 @@ def record(section: str, marker: str = "intake", title: str = "Intake") -> None:
     RESULTS.write_text(f"{before}{begin}\n{section}{end}{after}")
 
 
-def security_rounds(
-    concurrencies: list[int], rounds: int, seconds: float, warmup: float
-) -> dict[int, list[tuple[Run, Run]]]:
-    """Per concurrency, one (secured, open) pair of runs per round, both servers up throughout."""
+Pairs = dict[tuple[str, int], list[tuple[Run, Run]]]
+"""(how, concurrency) → one (secured, open) pair of runs per round."""
+
+
+def security_rounds(concurrencies: list[int], rounds: int, seconds: float, warmup: float) -> Pairs:
+    """Each round, at each concurrency: the two servers one after the other, then both loaded at once."""
     with tempfile.TemporaryDirectory() as workdir:
         by_name = {server.name: server for server in servers(Path(workdir))}
         with started(by_name[SECURED]) as secured, started(by_name[OPEN]) as open_server:
-            pairs: dict[int, list[tuple[Run, Run]]] = {level: [] for level in concurrencies}
+            pairs: Pairs = {}
             for number in range(rounds):
                 console.print(f"round {number + 1} of {rounds}, load average {load_average()}")
                 for level in concurrencies:
+                    seed = number * 100 + level
                     order = [(SECURED, secured), (OPEN, open_server)]
                     runs = {
-                        name: measure_one(name, port, headers, level, seconds, warmup, seed=number * 100 + level)
+                        name: measure_one(name, port, headers, level, seconds, warmup, seed)
                         for name, (port, headers) in (order if number % 2 == 0 else order[::-1])
                     }
-                    pairs[level].append((runs[SECURED], runs[OPEN]))
+                    pairs.setdefault(("in turn", level), []).append((runs[SECURED], runs[OPEN]))
+                    together = side_by_side(secured, open_server, level, seconds, warmup, seed)
+                    pairs.setdefault(("side by side", level), []).append(together)
     return pairs
+
+
+def side_by_side(
+    secured: tuple[int, dict[str, str]], open_server: tuple[int, dict[str, str]], level: int, *timing: float | int
+) -> tuple[Run, Run]:
+    """Both servers loaded at the same time, so whatever else the machine does falls on both alike."""
+    seconds, warmup, seed = timing
+    console.print(f"  both at once: concurrency {level} each, {warmup:.0f} s warm-up + {seconds:.0f} s …")
+    fresh = 10_000 + 2 * int(seed)  # PO numbers neither server has seen: every post makes an order
+
+    async def both() -> tuple[Run, Run]:
+        first, second = await asyncio.gather(
+            *(
+                load("127.0.0.1", port, "/v1/orders", Orders(seed=fresh + offset), level, seconds, warmup, headers)
+                for offset, (port, headers) in enumerate((secured, open_server))
+            )
+        )
+        return first, second
+
+    return asyncio.run(both())
 
 
 def load_average() -> str:
@@ -271,22 +296,24 @@ def spread(values: list[float]) -> str:
     return f"best {max(values):,.0f}, {min(values):,.0f}–{max(values):,.0f}"
 
 
-def security_markdown(pairs: dict[int, list[tuple[Run, Run]]], seconds: float, loads: tuple[str, str]) -> str:
+def security_markdown(pairs: Pairs, seconds: float, loads: tuple[str, str]) -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
     rounds = len(next(iter(pairs.values())))
     header = (
         f"Run {date.today()} on {os.cpu_count()} cores, Python {platform.python_version()}, commit "
-        f"{commit.stdout.strip() or '?'}; {rounds} rounds of {seconds:.0f} s per server and concurrency, "
-        f"alternating which server goes first; load average {loads[0]} before, {loads[1]} after "
-        "(1, 5, 15 min); load generator on the same machine."
+        f"{commit.stdout.strip() or '?'}; {rounds} rounds of {seconds:.0f} s per point; load average "
+        f"{loads[0]} before, {loads[1]} after (1, 5, 15 min); load generator on the same machine. *In turn*: "
+        "one server loaded, then the other (which goes first alternates); *side by side*: both loaded at "
+        "once, each by its own connections, so the machine's other work falls on both alike."
     )
-    columns = ("concurrency", "auth + audit orders/s", "no auth orders/s", "ratio per round", "median ratio")
+    columns = ("how", "concurrency", "auth + audit orders/s", "no auth orders/s", "ratio per round", "median ratio")
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for level, runs in pairs.items():
+    for (how, level), runs in pairs.items():
         ratios = [secured.per_second / open_run.per_second for secured, open_run in runs]
         lines.append(
-            f"| {level} | {spread([s.per_second for s, _ in runs])} | {spread([o.per_second for _, o in runs])} | "
-            f"{', '.join(f'{ratio:.2f}' for ratio in ratios)} | **{statistics.median(ratios):.2f}** |"
+            f"| {how} | {level} | {spread([s.per_second for s, _ in runs])} | "
+            f"{spread([o.per_second for _, o in runs])} | {', '.join(f'{ratio:.2f}' for ratio in ratios)} | "
+            f"**{statistics.median(ratios):.2f}** |"
         )
     refused = {
         status: count
