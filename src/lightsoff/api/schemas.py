@@ -54,8 +54,11 @@ def _json_integer(value: object) -> object:
     return value
 
 
-JsonInt = Annotated[int, BeforeValidator(_json_integer)]
-"""An integer in a request body, read as JSON Schema defines it."""
+JSON_INTEGER = BeforeValidator(_json_integer)
+JsonInt = Annotated[int, JSON_INTEGER]
+"""An integer in a request body, read as JSON Schema defines it. With bounds and optional, write
+``Annotated[int, Field(ge=…), JSON_INTEGER] | None``: bounds after the validator, or on the union, reach
+the OpenAPI document as ``ge``/``le`` instead of ``minimum``/``maximum``."""
 
 
 class AddressRead(BaseModel):

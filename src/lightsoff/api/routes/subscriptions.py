@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.config import JsonDict
 
 from lightsoff.api.deps import LightsoffDep
-from lightsoff.api.schemas import JsonInt, ProblemRead, Timestamp
+from lightsoff.api.schemas import JSON_INTEGER, JsonInt, ProblemRead, Timestamp
 from lightsoff.api.security import authorize
 from lightsoff.delivery.signing import WebhookSecret
 from lightsoff.domain.errors import ConfigurationError, NotFound
@@ -71,8 +71,8 @@ class SubscriptionCreate(BaseModel):
     )
     partners: list[Annotated[str, Field(max_length=35)]] | None = Field(None, description="null: every partner")
     secret: str | None = Field(None, pattern=_SECRET, description="whsec_…; generated when absent")
-    max_attempts: JsonInt | None = Field(None, ge=1, le=100)
-    max_age_seconds: JsonInt | None = Field(None, ge=1, le=30 * 86_400)
+    max_attempts: Annotated[int, Field(ge=1, le=100), JSON_INTEGER] | None = None
+    max_age_seconds: Annotated[int, Field(ge=1, le=30 * 86_400), JSON_INTEGER] | None = None
 
     model_config = ConfigDict(
         json_schema_extra=_ONE_TARGET,
