@@ -317,3 +317,13 @@ def test_clients_bursting_at_the_same_time_each_get_their_own_rate(
     for name, rate in (("slow", 1.0), ("fast", 4.0)):
         burst_size = rate * 2  # LIGHTSOFF_RATE_BURST_SECONDS
         assert burst_size <= allowed[name] <= burst_size + rate * elapsed + 1, f"{name}: token and key share one rate"
+
+
+def test_each_route_has_its_own_body_limit(api: httpx.Client) -> None:
+    body = b'{"url": "https://erp.example/hook", "padding": "' + b"x" * 200_000 + b'"}'
+    order_sized = api.post("/v1/orders", content=body, headers={"content-type": "application/json"})
+    assert order_sized.status_code == 422, "orders take up to 1 MiB: this one is read, and refused for its content"
+    for content in (body, iter([body[:100_000], body[100_000:]])):  # declared, then streamed without a length
+        refused = api.post("/v1/subscriptions", content=content, headers={"content-type": "application/json"})
+        assert refused.status_code == 413
+        assert "65536 bytes" in refused.json()["detail"]

@@ -74,6 +74,9 @@ def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
 def _http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 404:
         return problem_response("not-found", f"There is no resource at {request.url.path}.")
+    if exc.status_code == 400 and isinstance(exc.__cause__, BodyTooLarge):
+        # A streamed body past the limit, met while FastAPI read it for a model: still a 413.
+        return _too_large(request, exc.__cause__)
     if exc.status_code == 400:
         # FastAPI's answer to a body it could not even decode (not UTF-8): the same 422 as any other bad body.
         error = {
