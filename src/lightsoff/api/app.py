@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from lightsoff import __version__
 from lightsoff.api.audit import AuditMiddleware
 from lightsoff.api.context import CorrelationIdMiddleware
-from lightsoff.api.errors import install_error_handlers
+from lightsoff.api.errors import UnhandledErrorMiddleware, install_error_handlers
 from lightsoff.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lightsoff.api.problems import PROBLEM_JSON
 from lightsoff.api.routes import (
@@ -59,6 +59,7 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
         app.include_router(router)
     install_error_handlers(app)
     settings = lightsoff.settings
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, limits={"/v1/orders": settings.max_order_bytes}, default=settings.max_request_bytes
     )

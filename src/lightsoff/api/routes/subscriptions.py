@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Request, Response, Security
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.config import JsonDict
 
@@ -255,7 +255,7 @@ def _page(deliveries: list[Delivery], after: int) -> DeliveryPageRead:
 
 @router.post("", status_code=201, summary="Subscribe a webhook or a broker subject to events")
 def create_subscription(
-    body: SubscriptionCreate, lightsoff: LightsoffDep, caller: SubscriptionsAdmin
+    body: SubscriptionCreate, request: Request, lightsoff: LightsoffDep, caller: SubscriptionsAdmin
 ) -> SubscriptionSecretRead:
     kind = SubscriptionKind.WEBHOOK if body.url is not None else SubscriptionKind.BROKER
     new = NewSubscription(
@@ -267,7 +267,9 @@ def create_subscription(
         max_attempts=body.max_attempts,
         max_age=timedelta(seconds=body.max_age_seconds) if body.max_age_seconds else None,
     )
-    return SubscriptionSecretRead.with_secret(_service(lightsoff, caller).create(new))
+    created = _service(lightsoff, caller).create(new)
+    request.state.audit_resource = f"subscription_id={created.subscription_id}"
+    return SubscriptionSecretRead.with_secret(created)
 
 
 @router.get("", summary="Every subscription")
