@@ -26,6 +26,7 @@ from lightsoff.domain.errors import ConfigurationError
 
 EVENT_LOG_LOCK = 0x6C6F67  # "log"
 AUDIT_LOG_LOCK = 0x617564  # "aud": chains audit entries one at a time on PostgreSQL
+FAN_OUT_LOCK = 0x666F7574  # "fout": one fan-out at a time; recording a settled delivery shares it
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
