@@ -123,6 +123,14 @@ class TestFanOut:
         assert [env.store.fan_out(T0, 2) for _ in range(4)] == [2, 2, 1, 0]
         assert len(env.store.deliveries("all")) == 5
 
+    def test_a_fan_out_batch_counts_deliveries_so_many_subscriptions_take_fewer_events(self, env: Fixture) -> None:
+        for name in ("a", "b", "c"):
+            env.store.add_subscription(subscription(name, T0))
+        append_events(env.uow, T0, *[(f"S{i}", "order.received", None) for i in range(5)])
+        assert [env.store.fan_out(T0, 6) for _ in range(4)] == [2, 2, 1, 0]
+        assert [env.store.fan_out(T0, 1) for _ in range(2)] == [0, 0]
+        assert len(env.store.deliveries("c")) == 5
+
 
 class TestClaims:
     def test_only_the_oldest_pending_delivery_of_a_stream_is_claimed(self, env: Fixture) -> None:

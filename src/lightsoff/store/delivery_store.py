@@ -116,15 +116,15 @@ class SqlDeliveryStore:
         with self._transaction() as connection:
             sql = HotSql.on(connection)
             checkpoint = self._lock_checkpoint(connection, sql, now)
+            subscriptions = [_subscription(row) for row in connection.execute(select(_S)).mappings()]
             events = connection.execute(
                 select(t.events.c.position, t.events.c.stream_id, t.events.c.name, t.events.c.partner)
                 .where(t.events.c.position > checkpoint)
                 .order_by(t.events.c.position)
-                .limit(limit)
+                .limit(max(1, limit // max(1, len(subscriptions))))
             ).all()
             if not events:
                 return 0
-            subscriptions = [_subscription(row) for row in connection.execute(select(_S)).mappings()]
             created_at = sql.timestamp(now)
             rows = [
                 {
