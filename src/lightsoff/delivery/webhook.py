@@ -24,6 +24,7 @@ the deadline) cannot starve the healthy ones.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -178,6 +179,12 @@ class WebhookSender:
     async def _read_excerpt(self, response: aiohttp.ClientResponse, deadline: float) -> tuple[bytes, bool]:
         """Up to ``excerpt_bytes`` of the body; stops early (truncated) at the cap, the deadline or a broken stream."""
         cap = self._limits.excerpt_bytes
+        if response.content.is_eof():  # the usual short answer came with the headers: no wait, no timer
+            try:
+                body = response.content.read_nowait()
+            except aiohttp.ClientError:
+                return b"", True
+            return body[:cap], len(body) > cap
         received = bytearray()
         try:
             async with asyncio.timeout_at(deadline):
@@ -210,8 +217,9 @@ class WebhookSender:
         return round((self._timer() - started) * 1000.0, 3)
 
 
+@functools.lru_cache(maxsize=1024)
 def _target(url: str) -> URL | DeliveryOutcome:
-    """The URL to post to, or why it cannot be used (nothing is sent then)."""
+    """The URL to post to, or why it cannot be used (nothing is sent then); parsed once per subscription's URL."""
     try:
         parsed = URL(url)
     except (ValueError, TypeError) as exc:
