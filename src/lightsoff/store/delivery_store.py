@@ -57,16 +57,20 @@ class SqlDeliveryStore:
         self._postgres = database.dialect == "postgresql"
 
     @contextmanager
-    def _transaction(self, *, write: bool = True) -> Iterator[Connection]:
-        """One transaction, committed if the block returns; on SQLite a writer first takes the process's lock."""
+    def _transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[Connection]:
+        """One transaction, committed if the block returns; on SQLite a writer first takes the process's lock.
+
+        ``durable=False`` for the relay's own writes, which are redone if a power cut undoes them (never a
+        crash): they do not wait for the disk (see ``store.engine``).
+        """
         lock = self._database.write_lock if write else None
         if lock is not None and not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
             raise Unavailable(f"no write slot on the database within {WRITE_LOCK_TIMEOUT_S:.0f} s")
+        engine = self._database.engine if durable else self._database.relaxed
         try:
-            with (
-                self._database.engine.connect().execution_options(lightsoff_write=write) as connection,
-                connection.begin(),
-            ):
+            with engine.connect().execution_options(lightsoff_write=write) as connection, connection.begin():
+                if self._postgres and not durable:
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield connection
         except OperationalError as exc:
             raise Unavailable(f"the database is unavailable: {exc.orig}") from exc
@@ -113,7 +117,7 @@ class SqlDeliveryStore:
         return bool(last > done)
 
     def fan_out(self, now: datetime, limit: int) -> int:
-        with self._transaction() as connection:
+        with self._transaction(durable=False) as connection:
             sql = HotSql.on(connection)
             checkpoint = self._lock_checkpoint(connection, sql, now)
             subscriptions = [_subscription(row) for row in connection.execute(select(_S)).mappings()]
@@ -168,7 +172,7 @@ class SqlDeliveryStore:
         return dialect.insert(table).on_conflict_do_nothing()
 
     def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
-        with self._transaction() as connection:
+        with self._transaction(durable=False) as connection:
             sql = HotSql.on(connection)
             parameters = {"worker": worker, "until": sql.timestamp(now + lease), "now": sql.timestamp(now)}
             rows = sql.execute("claim_deliveries", {**parameters, "limit": limit}).fetchall()
@@ -189,7 +193,7 @@ class SqlDeliveryStore:
     ) -> list[str]:
         if not results:
             return []
-        with self._transaction() as connection:
+        with self._transaction(durable=False) as connection:
             sql = HotSql.on(connection)
             if not sql.sqlite and any(result.status is not DeliveryStatus.PENDING for result in results):
                 sql.execute("share_fan_out", {"key": FAN_OUT_LOCK})
@@ -276,7 +280,7 @@ class SqlDeliveryStore:
     def postpone(self, delivery_ids: Sequence[int], until: datetime) -> None:
         if not delivery_ids:
             return
-        with self._transaction() as connection:
+        with self._transaction(durable=False) as connection:
             connection.execute(
                 update(_D)
                 .where(_D.c.delivery_id.in_(list(delivery_ids)), _D.c.status == _PENDING)
