@@ -34,6 +34,7 @@ from lightsoff.domain.subscriptions import (
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
+    Route,
     Subscription,
     SubscriptionKind,
     SubscriptionSecret,
@@ -110,61 +111,43 @@ class SqlDeliveryStore:
     # The relay
 
     def has_new_events(self) -> bool:
-        checkpoint = select(t.relay_checkpoints.c.position).where(t.relay_checkpoints.c.name == FAN_OUT)
         with self._transaction(write=False) as connection:
-            last = connection.execute(select(func.max(t.events.c.position))).scalar() or 0
-            done = connection.execute(checkpoint).scalar() or 0
-        return bool(last > done)
+            return bool(HotSql.on(connection).one("has_new_events", {}))
 
     def fan_out(self, now: datetime, limit: int) -> int:
         with self._transaction(durable=False) as connection:
             sql = HotSql.on(connection)
-            checkpoint = self._lock_checkpoint(connection, sql, now)
-            subscriptions = [_subscription(row) for row in connection.execute(select(_S)).mappings()]
-            events = connection.execute(
-                select(t.events.c.position, t.events.c.stream_id, t.events.c.name, t.events.c.partner)
-                .where(t.events.c.position > checkpoint)
-                .order_by(t.events.c.position)
-                .limit(max(1, limit // max(1, len(subscriptions))))
-            ).all()
+            checkpoint = self._lock_checkpoint(sql, now)
+            routes = [_route(sql, row) for row in sql.execute("routes", {}).fetchall()]
+            per_event = max(1, len(routes))
+            events = sql.execute("events_to_fan_out", {"after": checkpoint, "limit": max(1, limit // per_event)})
+            events = events.fetchall()
             if not events:
                 return 0
             created_at = sql.timestamp(now)
             rows = [
                 {
-                    "subscription_id": subscription.subscription_id,
+                    "subscription_id": route.subscription_id,
                     "event_position": position,
                     "stream_id": stream_id,
                     "created_at": created_at,
                 }
                 for position, stream_id, name, partner in events
-                for subscription in subscriptions
-                if subscription.matches(name, partner)
+                for route in routes
+                if route.matches(name, partner)
             ]
             if rows:
                 sql.execute_many("insert_delivery", rows)
             last = events[-1][0]
-            connection.execute(
-                update(t.outbox)
-                .where(t.outbox.c.event_position > checkpoint, t.outbox.c.event_position <= last)
-                .values(dispatched_at=now)
-            )
-            connection.execute(
-                update(t.relay_checkpoints)
-                .where(t.relay_checkpoints.c.name == FAN_OUT)
-                .values(position=last, updated_at=now)
-            )
+            sql.execute("dispatch_outbox", {"now": created_at, "after": checkpoint, "last": last})
+            sql.execute("move_fan_out_checkpoint", {"position": last, "now": created_at})
         return len(events)
 
-    def _lock_checkpoint(self, connection: Connection, sql: HotSql, now: datetime) -> int:
+    def _lock_checkpoint(self, sql: HotSql, now: datetime) -> int:
         if not sql.sqlite:
             sql.execute("lock_fan_out", {"key": FAN_OUT_LOCK})
-        checkpoints = t.relay_checkpoints
-        connection.execute(
-            self._insert_ignoring_duplicates(checkpoints).values(name=FAN_OUT, position=0, updated_at=now)
-        )
-        query = select(checkpoints.c.position).where(checkpoints.c.name == FAN_OUT)
-        position: int = connection.execute(query).scalar_one()
+        sql.execute("ensure_fan_out_checkpoint", {"now": sql.timestamp(now)})
+        position: int = sql.one("fan_out_checkpoint", {})
         return position
 
     def _insert_ignoring_duplicates(self, table: Any) -> Any:
@@ -474,6 +457,12 @@ def _delivery(row: Any) -> Delivery:
         last_status=row["last_status"],
         last_error=row["last_error"],
     )
+
+
+def _route(sql: HotSql, row: Sequence[Any]) -> Route:
+    subscription_id, event_types, partners = row
+    partners = sql.read_json(partners) if partners is not None else None
+    return Route(subscription_id, tuple(sql.read_json(event_types)), tuple(partners) if partners is not None else None)
 
 
 def _subscription_row(subscription: Subscription) -> dict[str, Any]:

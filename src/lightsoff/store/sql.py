@@ -82,6 +82,21 @@ STATEMENTS = {
     # The relay. A delivery is claimable when it is pending, due, not leased, of an enabled subscription,
     # and no earlier delivery of its stream to its subscription is pending: that last clause keeps events
     # of one order in order, whoever sends them. ``waiting`` only narrows what a claim reads.
+    "has_new_events": """
+        SELECT (SELECT COALESCE(MAX(position), 0) FROM events)
+            > COALESCE((SELECT position FROM relay_checkpoints WHERE name = 'fan-out'), 0)""",
+    "ensure_fan_out_checkpoint": """
+        INSERT INTO relay_checkpoints (name, position, updated_at) VALUES ('fan-out', 0, :now)
+        ON CONFLICT DO NOTHING""",
+    "fan_out_checkpoint": "SELECT position FROM relay_checkpoints WHERE name = 'fan-out'",
+    "routes": "SELECT subscription_id, event_types, partners FROM subscriptions",
+    "events_to_fan_out": """
+        SELECT position, stream_id, name, partner FROM events WHERE position > :after
+        ORDER BY position LIMIT :limit""",
+    "dispatch_outbox": """
+        UPDATE outbox SET dispatched_at = :now WHERE event_position > :after AND event_position <= :last""",
+    "move_fan_out_checkpoint": """
+        UPDATE relay_checkpoints SET position = :position, updated_at = :now WHERE name = 'fan-out'""",
     "insert_delivery": """
         INSERT INTO deliveries (subscription_id, event_position, stream_id, status, attempts, created_at,
             next_attempt_at, waiting)
