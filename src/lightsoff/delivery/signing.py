@@ -91,7 +91,7 @@ def signed_content(msg_id: str, timestamp: int | str, body: bytes) -> bytes:
 
 
 def _mac(secret: WebhookSecret, content: bytes) -> bytes:
-    return hmac.digest(secret.key, content, "sha256")  # the one-shot C path; hmac.new builds an object
+    return hmac.new(secret.key, content, hashlib.sha256).digest()
 
 
 def sign(secrets: Sequence[WebhookSecret | str], msg_id: str, timestamp: int, body: bytes) -> str:
