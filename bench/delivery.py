@@ -305,12 +305,13 @@ def write_results(
             f"Recovery: {queued:,} deliveries queued during a {outage:g} s receiver outage were all delivered "
             f"{recovered[1]:.1f} s after it came back; the first {recovered[0]:.1f} s passed before the circuit "
             "breaker's next probe (cool-down 5 s, doubling while the receiver stays down).",
-            "<!-- delivery:end -->",
         ]
     )
     text = RESULTS.read_text() if RESULTS.exists() else ""
+    notes = re.search(r"<!-- delivery:notes -->.*?(?=<!-- delivery:end -->)", text, re.DOTALL)
+    section += "\n\n" + (notes.group(0) if notes else "") + "<!-- delivery:end -->"  # notes written by hand stay
     pattern = re.compile(r"<!-- delivery:begin -->.*?<!-- delivery:end -->", re.DOTALL)
-    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
     RESULTS.write_text(text)
 
 
