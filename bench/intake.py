@@ -8,6 +8,14 @@ deployed (with a bearer token; authentication and audit on), then the same with 
 bench/RESULTS.md.
 
     python bench/intake.py [--seconds 20] [--warmup 3] [--concurrency 16 --concurrency 64]
+
+``--security`` measures only that ratio, the way a shared, noisy machine allows: both servers stay up
+(the idle one costs next to nothing), and each round, at every concurrency, loads one then the other
+(alternating which goes first), then both at once (side by side: the machine's other work falls on
+both alike, which makes the ratio far steadier). It records each round's ratios, the best figure and
+the spread of each server, and the load average, in its own section of bench/RESULTS.md.
+
+    python bench/intake.py --security [--rounds 4] [--seconds 10]
 """
 
 from __future__ import annotations
@@ -18,10 +26,13 @@ import os
 import platform
 import random
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -114,6 +125,7 @@ class Server:
 
 
 BENCH_SECRET = "bench-demo-secret-0123456789"
+SECURED, OPEN = "lightsoff intake (auth + audit)", "lightsoff intake (no auth, no audit)"
 
 
 def servers(workdir: Path) -> list[Server]:
@@ -131,8 +143,8 @@ def servers(workdir: Path) -> list[Server]:
         subprocess.run([python, "-m", "lightsoff.cli", "db", "upgrade"], env=env, check=True, capture_output=True)
     return [
         Server("bare FastAPI + SQLite insert", [python, str(HERE / "bare_app.py"), str(workdir / "bare.db")], base_env),
-        Server("lightsoff intake (auth + audit)", serve, secured, authenticated=True),
-        Server("lightsoff intake (no auth, no audit)", serve, open_env),
+        Server(SECURED, serve, secured, authenticated=True),
+        Server(OPEN, serve, open_env),
     ]
 
 
@@ -147,25 +159,35 @@ def token(port: int) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def measure(server: Server, concurrencies: list[int], seconds: float, warmup: float) -> dict[int, Run]:
+@contextmanager
+def started(server: Server) -> Iterator[tuple[int, dict[str, str]]]:
+    """The server running on a free port: the port, and the headers a request needs."""
     port = free_port()
     command = [*server.command, str(port)] if "bare_app" in server.command[1] else server.command
     env = server.env | {"LIGHTSOFF_PORT": str(port)}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, process)
-        headers = token(port) if server.authenticated else {}
-        runs = {}
-        for index, concurrency in enumerate(concurrencies):
-            console.print(f"  {server.name}: concurrency {concurrency}, {warmup:.0f} s warm-up + {seconds:.0f} s …")
-            orders = Orders(seed=index + 1)
-            runs[concurrency] = asyncio.run(
-                load("127.0.0.1", port, "/v1/orders", orders, concurrency, seconds, warmup, headers)
-            )
-        return runs
+        yield port, token(port) if server.authenticated else {}
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def measure_one(
+    name: str, port: int, headers: dict[str, str], concurrency: int, seconds: float, warmup: float, seed: int
+) -> Run:
+    console.print(f"  {name}: concurrency {concurrency}, {warmup:.0f} s warm-up + {seconds:.0f} s …")
+    orders = Orders(seed=seed)
+    return asyncio.run(load("127.0.0.1", port, "/v1/orders", orders, concurrency, seconds, warmup, headers))
+
+
+def measure(server: Server, concurrencies: list[int], seconds: float, warmup: float) -> dict[int, Run]:
+    with started(server) as (port, headers):
+        return {
+            concurrency: measure_one(server.name, port, headers, concurrency, seconds, warmup, index + 1)
+            for index, concurrency in enumerate(concurrencies)
+        }
 
 
 COLUMNS = ("server", "concurrency", "orders/s", "p50 ms", "p99 ms", "statuses", "share of ceiling")
@@ -191,7 +213,7 @@ def table_rows(results: dict[str, dict[int, Run]]) -> list[tuple[str, ...]]:
 
 def security_ratios(results: dict[str, dict[int, Run]]) -> str:
     """Throughput with authentication and audit on, as a share of the same run with them off."""
-    secured, open_runs = results["lightsoff intake (auth + audit)"], results["lightsoff intake (no auth, no audit)"]
+    secured, open_runs = results[SECURED], results[OPEN]
     parts = [
         f"concurrency {level}: {secured[level].per_second / open_runs[level].per_second:.2f}"
         for level in secured
@@ -211,12 +233,109 @@ def markdown(rows: list[tuple[str, ...]], seconds: float) -> str:
     return header + "\n\n" + "\n".join(lines) + "\n"
 
 
-def record(section: str) -> None:
-    begin, end = "<!-- intake:begin -->", "<!-- intake:end -->"
-    text = RESULTS.read_text() if RESULTS.exists() else f"# Benchmark results\n\n## Intake\n\n{begin}\n{end}\n"
+def record(section: str, marker: str = "intake", title: str = "Intake") -> None:
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    if begin not in text:
+        text = text.rstrip("\n") + f"\n\n## {title}\n\n{begin}\n{end}\n"
     before, _, rest = text.partition(begin)
     _, _, after = rest.partition(end)
     RESULTS.write_text(f"{before}{begin}\n{section}{end}{after}")
+
+
+Pairs = dict[tuple[str, int], list[tuple[Run, Run]]]
+"""(how, concurrency) → one (secured, open) pair of runs per round."""
+
+
+def security_rounds(concurrencies: list[int], rounds: int, seconds: float, warmup: float) -> Pairs:
+    """Each round, at each concurrency: the two servers one after the other, then both loaded at once."""
+    with tempfile.TemporaryDirectory() as workdir:
+        by_name = {server.name: server for server in servers(Path(workdir))}
+        with started(by_name[SECURED]) as secured, started(by_name[OPEN]) as open_server:
+            pairs: Pairs = {}
+            for number in range(rounds):
+                console.print(f"round {number + 1} of {rounds}, load average {load_average()}")
+                for level in concurrencies:
+                    seed = number * 100 + level
+                    order = [(SECURED, secured), (OPEN, open_server)]
+                    runs = {
+                        name: measure_one(name, port, headers, level, seconds, warmup, seed)
+                        for name, (port, headers) in (order if number % 2 == 0 else order[::-1])
+                    }
+                    pairs.setdefault(("in turn", level), []).append((runs[SECURED], runs[OPEN]))
+                    together = side_by_side(secured, open_server, level, seconds, warmup, seed)
+                    pairs.setdefault(("side by side", level), []).append(together)
+    return pairs
+
+
+def side_by_side(
+    secured: tuple[int, dict[str, str]], open_server: tuple[int, dict[str, str]], level: int, *timing: float | int
+) -> tuple[Run, Run]:
+    """Both servers loaded at the same time, so whatever else the machine does falls on both alike."""
+    seconds, warmup, seed = timing
+    console.print(f"  both at once: concurrency {level} each, {warmup:.0f} s warm-up + {seconds:.0f} s …")
+    fresh = 10_000 + 2 * int(seed)  # PO numbers neither server has seen: every post makes an order
+
+    async def both() -> tuple[Run, Run]:
+        first, second = await asyncio.gather(
+            *(
+                load("127.0.0.1", port, "/v1/orders", Orders(seed=fresh + offset), level, seconds, warmup, headers)
+                for offset, (port, headers) in enumerate((secured, open_server))
+            )
+        )
+        return first, second
+
+    return asyncio.run(both())
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def spread(values: list[float]) -> str:
+    return f"best {max(values):,.0f}, {min(values):,.0f}–{max(values):,.0f}"
+
+
+def security_markdown(pairs: Pairs, seconds: float, loads: tuple[str, str]) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    rounds = len(next(iter(pairs.values())))
+    header = (
+        f"Run {date.today()} on {os.cpu_count()} cores, Python {platform.python_version()}, commit "
+        f"{commit.stdout.strip() or '?'}; {rounds} rounds of {seconds:.0f} s per point; load average "
+        f"{loads[0]} before, {loads[1]} after (1, 5, 15 min); load generator on the same machine. *In turn*: "
+        "one server loaded, then the other (which goes first alternates); *side by side*: both loaded at "
+        "once, each by its own connections, so the machine's other work falls on both alike."
+    )
+    columns = ("how", "concurrency", "auth + audit orders/s", "no auth orders/s", "ratio per round", "median ratio")
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for (how, level), runs in pairs.items():
+        ratios = [secured.per_second / open_run.per_second for secured, open_run in runs]
+        lines.append(
+            f"| {how} | {level} | {spread([s.per_second for s, _ in runs])} | "
+            f"{spread([o.per_second for _, o in runs])} | {', '.join(f'{ratio:.2f}' for ratio in ratios)} | "
+            f"**{statistics.median(ratios):.2f}** |"
+        )
+    refused = {
+        status: count
+        for runs in pairs.values()
+        for pair in runs
+        for run in pair
+        for status, count in run.statuses.items()
+        if status != 202
+    }
+    if refused:
+        lines.append(f"\nAnswers other than 202 (they invalidate the figures): {refused}")
+    return header + "\n\n" + "\n".join(lines) + "\n"
+
+
+def security_main(concurrencies: list[int], rounds: int, seconds: float, warmup: float, write: bool) -> None:
+    before = load_average()
+    pairs = security_rounds(concurrencies, rounds, seconds, warmup)
+    section = security_markdown(pairs, seconds, (before, load_average()))
+    console.print(section)
+    if write:
+        record(section, marker="intake-security", title="Intake with authentication and audit on, and off")
+        console.print(f"recorded in {RESULTS}")
 
 
 def main(
@@ -224,8 +343,13 @@ def main(
     warmup: Annotated[float, typer.Option(help="unmeasured seconds before each point")] = 3,
     concurrency: Annotated[list[int] | None, typer.Option(help="repeat for several")] = None,
     write: Annotated[bool, typer.Option(help="write the table into bench/RESULTS.md")] = True,
+    security: Annotated[bool, typer.Option(help="only the ratio of auth + audit on to off, in rounds")] = False,
+    rounds: Annotated[int, typer.Option(help="with --security: rounds per concurrency")] = 4,
 ) -> None:
     concurrencies = concurrency or [16, 64]
+    if security:
+        security_main(concurrencies, rounds, seconds, warmup, write)
+        return
     with tempfile.TemporaryDirectory() as workdir:
         results = {server.name: measure(server, concurrencies, seconds, warmup) for server in servers(Path(workdir))}
     rows = table_rows(results)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from lightsoff.config.loader import load_reference_data
 from lightsoff.delivery_runtime import DeliveryServices, build_delivery
+from lightsoff.domain.errors import ConfigurationError
 from lightsoff.domain.identifiers import IdFormat
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.domain.security import Role
@@ -133,13 +134,23 @@ def _security(settings: Settings, uow: SqlUnitOfWorkFactory, clock: Clock) -> Se
 def ensure_demo_client(lightsoff: Lightsoff) -> tuple[str, str]:
     """The demo admin client's id and secret: from settings, or generated once and kept in the data folder."""
     settings = lightsoff.settings
-    secret = settings.demo_client_secret
+    path = settings.data_dir / "demo-client.secret"
+    secret = settings.demo_client_secret.get_secret_value() if settings.demo_client_secret else None
     if secret is None:
-        path = settings.data_dir / "demo-client.secret"
         if not path.exists():
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             path.touch(mode=0o600)
             path.write_text(new_secret())
         secret = path.read_text().strip()
-    lightsoff.security.clients.ensure(settings.demo_client_id, secret, "Demo administrator", [Role.ADMIN])
+    clients = lightsoff.security.clients
+    if clients.has(settings.demo_client_id) and not clients.has_secret(settings.demo_client_id, secret):
+        given = "LIGHTSOFF_DEMO_CLIENT_SECRET" if settings.demo_client_secret else str(path)
+        raise ConfigurationError(
+            [
+                f"the demo client {settings.demo_client_id!r} exists with a secret other than {given}: set "
+                "LIGHTSOFF_DEMO_CLIENT_SECRET to the secret it was created with, or choose another "
+                "LIGHTSOFF_DEMO_CLIENT_ID"
+            ]
+        )
+    clients.ensure(settings.demo_client_id, secret, "Demo administrator", [Role.ADMIN])
     return settings.demo_client_id, secret

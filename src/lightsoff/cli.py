@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -103,7 +104,7 @@ def serve(
     configure_logging(settings.log_level, settings.log_format)
     lightsoff = bootstrap(settings)
     require_current_schema(lightsoff)
-    credentials = ensure_demo_client(lightsoff) if demo and lightsoff.security.enabled else None
+    credentials = demo_client(lightsoff) if demo and lightsoff.security.enabled else None
     print_banner(lightsoff, credentials)
     relay = RelayThread(lightsoff) if settings.relay_embedded else None
     if relay is not None:
@@ -121,6 +122,15 @@ def serve(
     finally:
         if relay is not None:
             relay.stop()
+
+
+def demo_client(lightsoff: Lightsoff) -> tuple[str, str]:
+    """The demo admin client's credentials; creating it is audited like ``clients add``."""
+    client_id = lightsoff.settings.demo_client_id
+    if lightsoff.security.clients.has(client_id):
+        return ensure_demo_client(lightsoff)
+    with audited(lightsoff, "clients.add", client_id, via="serve --demo"):
+        return ensure_demo_client(lightsoff)
 
 
 def print_banner(lightsoff: Lightsoff, credentials: tuple[str, str] | None) -> None:
@@ -281,10 +291,16 @@ def clients_add(
     """Register a client; its secret is printed once and stored only as a hash."""
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
-        registration = lightsoff.security.clients.register(
-            name, role, client_id=client_id, partners=partner or None, ip_allowlist=allow or (), rate_per_second=rate
-        )
-        _audit_cli(lightsoff, "clients.add", registration.client.client_id)
+        with audited(lightsoff, "clients.add", client_id or name) as action:
+            registration = lightsoff.security.clients.register(
+                name,
+                role,
+                client_id=client_id,
+                partners=partner or None,
+                ip_allowlist=allow or (),
+                rate_per_second=rate,
+            )
+            action.resource = registration.client.client_id
     out.print(f"client_id:     {registration.client.client_id}", highlight=False)
     out.print(f"client_secret: {registration.secret}", highlight=False)
     out.print("The secret is shown this once; store it now.", style="bold")
@@ -315,8 +331,8 @@ def clients_disable(client_id: str) -> None:
     """Disable a client: its tokens and keys stop working within seconds."""
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
-        lightsoff.security.clients.disable(client_id)
-        _audit_cli(lightsoff, "clients.disable", client_id)
+        with audited(lightsoff, "clients.disable", client_id):
+            lightsoff.security.clients.disable(client_id)
     out.print(f"client {client_id} disabled")
 
 
@@ -325,8 +341,9 @@ def clients_new_key(client_id: str) -> None:
     """Create an API key for a client (the same scopes as the client); printed once."""
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
-        issued = lightsoff.security.clients.new_api_key(client_id)
-        _audit_cli(lightsoff, "clients.new_key", f"{client_id}/{issued.key_id}")
+        with audited(lightsoff, "clients.new_key", client_id) as action:
+            issued = lightsoff.security.clients.new_api_key(client_id)
+            action.resource = f"{client_id}/{issued.key_id}"
     out.print(f"api_key: {issued.key}", highlight=False)
     out.print("The key is shown this once; store it now.", style="bold")
 
@@ -336,8 +353,8 @@ def clients_revoke_key(key_id: str) -> None:
     """Revoke an API key by its id (the part after lsk_ and before the next _)."""
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
-        lightsoff.security.clients.revoke_api_key(key_id)
-        _audit_cli(lightsoff, "clients.revoke_key", key_id)
+        with audited(lightsoff, "clients.revoke_key", key_id):
+            lightsoff.security.clients.revoke_api_key(key_id)
     out.print(f"API key {key_id} revoked")
 
 
@@ -345,22 +362,48 @@ def clients_revoke_key(key_id: str) -> None:
 def audit_verify(
     expect_head: Annotated[str | None, typer.Option(help="a head hash printed by an earlier verify")] = None,
 ) -> None:
-    """Check the audit trail's hash chain; exit 1 and list every break when it does not hold."""
+    """Check the audit trail's hash chain; print its length and head hash.
+
+    When it does not hold: every break on stdout, one line on stderr naming the first, exit 2.
+    """
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
-        with Progress(TextColumn("verifying audit trail"), MofNCompleteColumn(), console=err) as progress:
+        columns = (TextColumn("verifying audit trail"), MofNCompleteColumn())
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("verify", total=None)
             report = lightsoff.security.audit.verify(lambda count: progress.update(task, completed=count), expect_head)
+    if report.intact:
+        out.print(f"{report.entries} entries; head {report.head_hash}", highlight=False)
+        return
     for chain_break in report.breaks:
-        err.print(f"entry {chain_break.sequence}: {chain_break.reason}", highlight=False)
-    out.print(f"{report.entries} entries; head {report.head_hash}", highlight=False)
-    if not report.intact:
-        fail(f"the audit trail does not hold: {len(report.breaks)} break(s)")
+        out.print(f"entry {chain_break.sequence}: {chain_break.reason}", highlight=False)
+    first, more = report.breaks[0], len(report.breaks) - 1
+    others = f" (and {more} more break{'s' if more > 1 else ''}, listed above)" if more else ""
+    fail(f"the audit trail does not hold: entry {first.sequence}: {first.reason}{others}")
 
 
-def _audit_cli(lightsoff: Lightsoff, action: str, resource: str) -> None:
+@dataclass
+class CliAction:
+    resource: str
+
+
+@contextmanager
+def audited(lightsoff: Lightsoff, action: str, resource: str, **detail: str) -> Iterator[CliAction]:
+    """Record an administration action in the audit trail: ``ok``, or ``failed`` with the error's kind."""
+    done = CliAction(resource)
+    try:
+        yield done
+    except Exception as exc:
+        _audit_cli(lightsoff, action, done.resource, "failed", detail | {"error": type(exc).__name__})
+        raise
+    _audit_cli(lightsoff, action, done.resource, "ok", detail)
+
+
+def _audit_cli(
+    lightsoff: Lightsoff, action: str, resource: str, outcome: str = "ok", detail: dict[str, str] | None = None
+) -> None:
     actor = f"cli:{getpass.getuser()}"
-    entry = AuditEntry(lightsoff.clock.now(), actor, "cli", action, resource, "ok")
+    entry = AuditEntry(lightsoff.clock.now(), actor, "cli", action, resource, outcome, detail=detail or None)
     lightsoff.security.audit.record(entry)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lightsoff.domain.identifiers import id_format_problems
@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     failed_auth_per_minute: int = Field(default=30, gt=0, description="failed logins per address before 429")
     client_refresh_seconds: float = Field(default=5.0, gt=0, description="how stale the client list may get")
     demo_client_id: str = Field(default="demo-admin", description="the admin client `serve --demo` creates")
-    demo_client_secret: str | None = Field(
+    demo_client_secret: SecretStr | None = Field(
         default=None, description="its secret; by default generated once and kept in the data folder"
     )
 

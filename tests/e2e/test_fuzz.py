@@ -81,6 +81,6 @@ def test_no_server_error_and_every_answer_as_documented(
                 assert mode is GenerationMode.NEGATIVE, f"{operation.label}: no valid request could be generated"
                 nothing_invalid.add(operation.label)
             except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failure, then report all
-                failures.append(f"{operation.label} ({mode.value}): {str(exc)[:600]}")
+                failures.append(f"{operation.label} ({mode.value}): {str(exc)[:1500]}")
     assert not failures, "\n\n".join(failures)
     assert not MUST_GET_INVALID_REQUESTS & nothing_invalid

@@ -2,7 +2,10 @@
 
 Operations come from the OpenAPI document (so a new route joins the matrix by existing), and every
 route must either declare the scope it needs or be on the explicit public list below: a route added
-without protection fails here.
+without protection fails here. Each bad caller (no credentials, an expired token, a wrong signature, a
+revoked API key, a missing scope, an address outside the allowlist) is refused on every operation,
+without a trace of another partner's data and without changing anything; a caller confined to
+another partner finds nothing (404) wherever the path names something.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import func, select
 
 from lightsoff.api.app import create_app
 from lightsoff.bootstrap import Lightsoff
 from lightsoff.domain.security import Role, Scope
 from lightsoff.settings import Settings
+from lightsoff.store import tables
 from lightsoff.testing import FakeClock
 from tests.conftest import LiveServer
 from tests.factories import order_json
@@ -98,6 +103,7 @@ class Callers:
         self.wrong_signature = {"Authorization": f"Bearer {header}.{payload}.{other_signature}"}
         self.other_partner = self._token(Role.ADMIN, partners=["BOLT"])
         self.outside_allowlist = self._token(Role.ADMIN, allow=("10.0.0.0/8",))
+        self.revoked_key = self._revoked_api_key()
 
     def _token(
         self, role: Role, *, partners: list[str] | None = None, allow: tuple[str, ...] = (), scope: str | None = None
@@ -108,6 +114,13 @@ class Callers:
         )
         token = security.tokens.issue(registration.client.client_id, registration.secret, scope)
         return {"Authorization": f"Bearer {token.access_token}"}
+
+    def _revoked_api_key(self) -> dict[str, str]:
+        clients = self._lightsoff.security.clients
+        registration = clients.register("matrix", [Role.ADMIN], rate_per_second=1e6)
+        issued = clients.new_api_key(registration.client.client_id)
+        clients.revoke_api_key(issued.key_id)
+        return {"X-API-Key": issued.key}
 
     def lacking(self, scopes: list[str]) -> dict[str, str]:
         return self._token(Role.ADMIN, scope=" ".join(sorted(set(Scope) - set(scopes))))
@@ -121,7 +134,8 @@ def callers(lightsoff: Lightsoff, clock: FakeClock) -> Callers:
 @pytest.fixture
 def acme(live_server: LiveServer, callers: Callers) -> dict[str, str]:
     """An ACME order and its message: what the path parameters point at."""
-    response = httpx.post(f"{live_server.url}/v1/orders", json=order_json(), headers=callers.admin)
+    order = order_json(po_number="PO-ACME-ONLY-4711")
+    response = httpx.post(f"{live_server.url}/v1/orders", json=order, headers=callers.admin)
     assert response.status_code == 202
     subscription = httpx.post(
         f"{live_server.url}/v1/subscriptions", json={"url": "https://acme.example/hook"}, headers=callers.admin
@@ -131,6 +145,7 @@ def acme(live_server: LiveServer, callers: Callers) -> dict[str, str]:
         "message_id": response.json()["message_id"],
         "subscription_id": subscription.json()["id"],
         "delivery_id": "987654321",
+        "po_number": order["po_number"],
     }
 
 
@@ -145,14 +160,30 @@ def request_for(method: str, path: str, acme: dict[str, str]) -> tuple[str, dict
 
 
 def leaked(response: httpx.Response, acme: dict[str, str]) -> bool:
-    """ACME's ids in an answer other than a 404 (which may echo the id the caller sent)."""
+    """ACME's ids or PO number in an answer other than a 404 (which may echo the id the caller sent)."""
     return response.status_code != 404 and any(value in response.text for value in acme.values())
+
+
+def confined_expectation(method: str, path: str) -> set[int]:
+    """What a caller confined to another partner may get: nothing where the path names something."""
+    if "{" in path:
+        return {404, 422} if method in {"POST", "PUT", "PATCH"} else {404}  # 422: the matrix's body is not valid
+    return {200, 404, 422}
+
+
+def state(lightsoff: Lightsoff) -> dict[str, int]:
+    """Row counts of what a request could change."""
+    watched = (tables.messages, tables.events, tables.orders, tables.subscriptions, tables.deliveries)
+    with lightsoff.database.engine.connect() as connection:
+        counts = {table.name: select(func.count()).select_from(table) for table in watched}
+        return {name: connection.execute(query).scalar_one() for name, query in counts.items()}
 
 
 CASES: list[tuple[str, Callable[[Callers, list[str]], dict[str, str]], set[int]]] = [
     ("no credentials", lambda callers, scopes: {}, {401}),
     ("expired token", lambda callers, scopes: {"Authorization": callers.expired}, {401}),
     ("wrong signature", lambda callers, scopes: callers.wrong_signature, {401}),
+    ("revoked API key", lambda callers, scopes: callers.revoked_key, {401}),
     ("wrong scope", lambda callers, scopes: callers.lacking(scopes), {403}),
     ("outside the allowlist", lambda callers, scopes: callers.outside_allowlist, {403}),
 ]
@@ -160,8 +191,10 @@ CASES: list[tuple[str, Callable[[Callers, list[str]], dict[str, str]], set[int]]
 
 def test_the_matrix(lightsoff: Lightsoff, live_server: LiveServer, callers: Callers, acme: dict[str, str]) -> None:
     failures = []
+    before = state(lightsoff)
+    operations = protected_operations(lightsoff)
     with httpx.Client(base_url=live_server.url) as client:
-        for method, path, scopes in protected_operations(lightsoff):
+        for method, path, scopes in operations:
             url, body = request_for(method, path, acme)
             for case, headers_for, expected in CASES:
                 response = client.request(method, url, headers=headers_for(callers, scopes), **body)
@@ -172,9 +205,14 @@ def test_the_matrix(lightsoff: Lightsoff, live_server: LiveServer, callers: Call
                     failures.append(f"{case}: {method} {path} answered {response.status_code}, expected {expected}")
                 if leaked(response, acme):
                     failures.append(f"{case}: {method} {path} leaked the order")
+        if (after := state(lightsoff)) != before:
+            failures.append(f"refused requests changed something: {before} became {after}")
+        for method, path, _ in operations:
+            url, body = request_for(method, path, acme)
             response = client.request(method, url, headers=callers.other_partner, **body)
-            if response.status_code not in {200, 404, 422}:
+            if response.status_code not in confined_expectation(method, path):
                 failures.append(f"wrong partner: {method} {path} answered {response.status_code}")
             if leaked(response, acme):
                 failures.append(f"wrong partner: {method} {path} leaked ACME's order")
     assert not failures, "\n".join(failures)
+    assert len(operations) * (len(CASES) + 1) >= 100, "the matrix is as wide as the route table"

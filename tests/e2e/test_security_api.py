@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import jwt
 import pytest
+from sqlalchemy import select
 
 from lightsoff.bootstrap import Lightsoff
 from lightsoff.domain.security import Role
+from lightsoff.store import tables
 from tests.conftest import LiveServer
 from tests.factories import order_json
 
@@ -202,12 +206,33 @@ def test_rate_limits_hold_under_concurrent_load(live_server: LiveServer, grant: 
         assert client.get("/v1/orders").status_code == 200, "one client's limit is not another's"
 
 
-def test_security_headers_on_every_response(api: httpx.Client, anonymous: httpx.Client) -> None:
-    for response in (api.get("/v1/orders"), anonymous.get("/v1/orders"), anonymous.get("/healthz")):
-        assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["x-frame-options"] == "DENY"
-        assert response.headers["content-security-policy"].startswith("default-src 'none'")
-        assert response.headers["cache-control"] == "no-store"
+def test_security_headers_on_every_response(api: httpx.Client, anonymous: httpx.Client, grant: Grant) -> None:
+    limited = grant(Role.VIEWER, rate=0.5)
+    responses = {
+        "200": api.get("/v1/orders"),
+        "202": api.post("/v1/orders", json=order_json()),
+        "401": anonymous.get("/v1/orders"),
+        "403": anonymous.get("/v1/audit", headers=grant(Role.VIEWER)),
+        "404": api.get("/v1/nothing-here"),
+        "405": api.put("/v1/orders"),
+        "413": api.post("/v1/orders", content=b"x" * 2_000_000, headers={"content-type": "application/json"}),
+        "422": api.post("/v1/orders", json={"po_number": 1}),
+        "429": [anonymous.get("/v1/orders", headers=limited) for _ in range(3)][-1],
+        "token": anonymous.post("/oauth/token", data={"grant_type": "password"}),
+        "jwks": anonymous.get("/.well-known/jwks.json"),
+        "healthz": anonymous.get("/healthz"),
+        "openapi": anonymous.get("/openapi.json"),
+    }
+    assert [str(responses[status].status_code) for status in responses if status.isdigit()] == [
+        status for status in responses if status.isdigit()
+    ]
+    for what, response in responses.items():
+        assert response.headers["x-content-type-options"] == "nosniff", what
+        assert response.headers["x-frame-options"] == "DENY", what
+        assert response.headers["referrer-policy"] == "no-referrer", what
+        assert response.headers["content-security-policy"].startswith("default-src 'none'"), what
+        assert response.headers["cache-control"] == "no-store", what
+        assert "x-correlation-id" in response.headers, what
     assert "cdn.jsdelivr.net" in anonymous.get("/docs").headers["content-security-policy"]
 
 
@@ -241,19 +266,64 @@ def test_secrets_never_appear_in_logs_or_answers(
     lightsoff: Lightsoff, anonymous: httpx.Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
     client_id, secret = register(lightsoff, Role.VIEWER)
-    bad = anonymous.post(
-        "/oauth/token",
-        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": "wrong-but-long-secret"},
-    )
-    good = anonymous.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
-    token = good.json()["access_token"]
-    anonymous.get("/v1/orders", headers={"Authorization": f"Bearer {token}x"})
+    key = lightsoff.security.clients.new_api_key(client_id).key
+    key_id, key_secret = key.removeprefix("lsk_").split("_", 1)
+    answers = [
+        anonymous.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": "wrong-but-long-secret"},
+        ),
+        anonymous.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, "basic-wrong-9")),
+    ]
+    token = anonymous.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    token_value = token.json()["access_token"]
+    answers += [
+        anonymous.get("/v1/orders", headers={"Authorization": f"Bearer {token_value}x"}),
+        anonymous.get("/v1/orders", headers={"X-API-Key": key}),
+        anonymous.get("/v1/orders", headers={"X-API-Key": f"lsk_{key_id}_key-secret-wrong"}),
+        anonymous.post("/v1/orders", headers={"X-API-Key": key}, json={"po_number": 1}),
+        anonymous.get("/v1/audit", headers={"Authorization": f"Bearer {token_value}"}),
+    ]
     captured = capsys.readouterr()
-    everything = (
-        captured.out
-        + captured.err
-        + bad.text
-        + anonymous.get("/v1/audit", headers={"Authorization": f"Bearer {token}"}).text
-    )
-    for secret_value in (secret, "wrong-but-long-secret", token):
+    with lightsoff.database.engine.connect() as connection:
+        stored = str(connection.execute(select(tables.audit_log)).fetchall())
+    everything = captured.out + captured.err + stored + "".join(answer.text for answer in answers)
+    assert "request" in captured.out + captured.err, "the server's log is captured here"
+    for secret_value in (secret, "wrong-but-long-secret", "basic-wrong-9", token_value, key_secret, "key-secret-wrong"):
         assert secret_value not in everything
+
+
+def test_clients_bursting_at_the_same_time_each_get_their_own_rate(
+    lightsoff: Lightsoff, live_server: LiveServer
+) -> None:
+    headers: dict[str, dict[str, str]] = {}
+    for name, rate in (("slow", 1.0), ("fast", 4.0)):
+        client_id, secret = register(lightsoff, Role.VIEWER, rate_per_second=rate)
+        token = lightsoff.security.tokens.issue(client_id, secret, None).access_token
+        headers[name] = {"Authorization": f"Bearer {token}"}
+        headers[f"{name} by key"] = {"X-API-Key": lightsoff.security.clients.new_api_key(client_id).key}
+    callers = [name for _ in range(30) for name in headers]
+
+    async def burst() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=len(callers))
+        async with httpx.AsyncClient(base_url=live_server.url, limits=limits, timeout=60) as client:
+            return await asyncio.gather(*(client.get("/v1/orders", headers=headers[name]) for name in callers))
+
+    started = time.monotonic()
+    responses = asyncio.run(burst())
+    elapsed = time.monotonic() - started
+    allowed = Counter(name.split()[0] for name, response in zip(callers, responses, strict=True) if response.is_success)
+    assert set(Counter(response.status_code for response in responses)) == {200, 429}
+    for name, rate in (("slow", 1.0), ("fast", 4.0)):
+        burst_size = rate * 2  # LIGHTSOFF_RATE_BURST_SECONDS
+        assert burst_size <= allowed[name] <= burst_size + rate * elapsed + 1, f"{name}: token and key share one rate"
+
+
+def test_each_route_has_its_own_body_limit(api: httpx.Client) -> None:
+    body = b'{"url": "https://erp.example/hook", "padding": "' + b"x" * 200_000 + b'"}'
+    order_sized = api.post("/v1/orders", content=body, headers={"content-type": "application/json"})
+    assert order_sized.status_code == 422, "orders take up to 1 MiB: this one is read, and refused for its content"
+    for content in (body, iter([body[:100_000], body[100_000:]])):  # declared, then streamed without a length
+        refused = api.post("/v1/subscriptions", content=content, headers={"content-type": "application/json"})
+        assert refused.status_code == 413
+        assert "65536 bytes" in refused.json()["detail"]

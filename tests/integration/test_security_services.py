@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import jwt
+import orjson
 import pytest
 from sqlalchemy import delete, update
 
@@ -15,9 +16,12 @@ from lightsoff.bootstrap import Lightsoff
 from lightsoff.domain.audit import AuditEntry
 from lightsoff.domain.errors import ConfigurationError, Unauthenticated
 from lightsoff.domain.security import Role, Scope, scopes_for
+from lightsoff.services.intake import IntakeResult, Submission
+from lightsoff.services.ports import UnitOfWork
 from lightsoff.services.tokens import OAuthError
 from lightsoff.store import tables
 from lightsoff.testing import FakeClock
+from tests.factories import order_json
 
 
 def test_registration_refuses_what_cannot_work(lightsoff: Lightsoff) -> None:
@@ -160,7 +164,7 @@ def test_tampering_with_the_audit_trail_is_detected(lightsoff: Lightsoff) -> Non
     assert not report.intact
     assert [(b.sequence, b.reason.split(" (")[0]) for b in report.breaks] == [
         (3, "its content does not match its hash"),
-        (6, "entries 5..5 are missing"),
+        (6, "entry 5 before it is missing"),
         (6, "it does not follow the entry before it"),
     ]
     with lightsoff.database.engine.begin() as connection:
@@ -174,3 +178,21 @@ def test_concurrent_audit_records_form_one_chain(lightsoff: Lightsoff) -> None:
         list(pool.map(lambda n: lightsoff.security.audit.record(entry(n)), range(80)))
     report = lightsoff.security.audit.verify()
     assert (report.intact, report.entries) == (True, 80)
+
+
+def test_an_entry_written_alongside_an_order_commits_with_it_or_not_at_all(lightsoff: Lightsoff) -> None:
+    def audit(uow: UnitOfWork, result: IntakeResult) -> None:
+        uow.audit.append(entry(1))
+
+    def refused(uow: UnitOfWork, result: IntakeResult) -> None:
+        uow.audit.append(entry(2))
+        raise RuntimeError("the audit trail refused the entry")
+
+    kept = order_json()
+    lightsoff.intake.submit(Submission(orjson.dumps(kept), "application/json", alongside=audit))
+    lost = order_json()
+    with pytest.raises(RuntimeError):
+        lightsoff.intake.submit(Submission(orjson.dumps(lost), "application/json", alongside=refused))
+    assert [record.entry.action for record in lightsoff.security.audit.read()] == ["POST /v1/orders/1"]
+    assert lightsoff.queries.find_orders(po_number=kept["po_number"])
+    assert not lightsoff.queries.find_orders(po_number=lost["po_number"]), "no order without its entry"

@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from lightsoff import __version__
 from lightsoff.api.audit import AuditMiddleware
 from lightsoff.api.context import CorrelationIdMiddleware
-from lightsoff.api.errors import install_error_handlers
+from lightsoff.api.errors import UnhandledErrorMiddleware, install_error_handlers
 from lightsoff.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lightsoff.api.problems import PROBLEM_JSON
 from lightsoff.api.routes import audit, auth, events, health, messages, orders, problems, subscriptions
@@ -42,6 +42,7 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
         app.include_router(router)
     install_error_handlers(app)
     settings = lightsoff.settings
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, limits={"/v1/orders": settings.max_order_bytes}, default=settings.max_request_bytes
     )
@@ -85,6 +86,9 @@ _SECURED_ERRORS = {
 
 def _document_errors(operation: dict[str, Any], *, problem_json: bool) -> None:
     responses = operation.setdefault("responses", {})
+    # The HTTP server itself answers 400 (plain text) to a request it cannot parse, such as a header value
+    # with control characters, before lightsoff sees it.
+    responses.setdefault("400", {"description": "A request the HTTP server cannot read (malformed header)"})
     if "HTTPValidationError" in str(responses.get("422", "")):
         responses["422"] = {
             "description": "Invalid parameters",

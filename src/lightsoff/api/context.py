@@ -12,7 +12,9 @@ import uuid
 
 import structlog
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from lightsoff.api.asgi import HttpMiddleware
 
 HEADER = "x-correlation-id"
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
@@ -26,14 +28,8 @@ def correlation_id_from(value: str | None) -> str:
     return uuid.uuid4().hex
 
 
-class CorrelationIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
+class CorrelationIdMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"x-correlation-id"), None)
         correlation_id = correlation_id_from(given)
         scope.setdefault("state", {})["correlation_id"] = correlation_id

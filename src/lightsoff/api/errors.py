@@ -8,7 +8,9 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.types import Message, Receive, Scope, Send
 
+from lightsoff.api.asgi import HttpMiddleware
 from lightsoff.api.guards import BodyTooLarge
 from lightsoff.api.problems import problem_response
 from lightsoff.domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, Unavailable
@@ -72,6 +74,9 @@ def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
 def _http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 404:
         return problem_response("not-found", f"There is no resource at {request.url.path}.")
+    if exc.status_code == 400 and isinstance(exc.__cause__, BodyTooLarge):
+        # A streamed body past the limit, met while FastAPI read it for a model: still a 413.
+        return _too_large(request, exc.__cause__)
     if exc.status_code == 400:
         # FastAPI's answer to a body it could not even decode (not UTF-8): the same 422 as any other bad body.
         error = {
@@ -87,6 +92,29 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code >= 500
         else Response(status_code=exc.status_code, headers=exc.headers)
     )
+
+
+class UnhandledErrorMiddleware(HttpMiddleware):
+    """Answers an error no handler took with the 500 problem, inside lightsoff's middleware.
+
+    Starlette's own last-resort handler sits outside every middleware, so its 500 would go out without
+    the security headers and the correlation id, and unaudited. Add this one innermost.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, receive, send_tracked)
+        except Exception as exc:
+            if started:
+                raise
+            await _internal_error(Request(scope), exc)(scope, receive, send)
 
 
 def _internal_error(request: Request, exc: Exception) -> Response:

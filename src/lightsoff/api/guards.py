@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lightsoff.api.asgi import HttpMiddleware
 from lightsoff.api.problems import problem_response
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
@@ -69,14 +70,8 @@ class BodyLimitMiddleware:
         await self._app(scope, counting_receive, send)
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
+class SecurityHeadersMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         docs = scope["path"].startswith(_DOCS)
 
         async def send_with_headers(message: Message) -> None:

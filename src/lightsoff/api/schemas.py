@@ -7,11 +7,11 @@ The request body of ``POST /v1/orders`` is ``OrderCreate``, defined with the can
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from lightsoff.domain.audit import AuditRecord
 from lightsoff.domain.cross_references import CrossReference
@@ -27,13 +27,37 @@ _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-
 
 def _rfc3339(value: object) -> object:
     """Refuse what pydantic would guess at (``"0"`` as the Unix epoch, a time without an offset)."""
-    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise ValueError("give a date and time with its offset, as RFC 3339 says: 2026-11-23T08:00:00Z")
     return value
 
 
-Timestamp = Annotated[datetime, BeforeValidator(_rfc3339)]
+def _in_range(value: datetime) -> datetime:
+    """0001-01-01T00:00:00+03:00 is a valid RFC 3339 time before the first instant Python can hold in UTC."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range: give one between the years 1 and 9999 in UTC") from None
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_in_range)]
 """A date and time given by a client, as RFC 3339 (OpenAPI's ``date-time``) and nothing looser."""
+
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's integer is 5 or 5.0; pydantic alone would also take true and "5"."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("give a whole number (a JSON number, not a string or a boolean)")
+    return value
+
+
+JSON_INTEGER = BeforeValidator(_json_integer)
+"""Reads an integer of a request body as JSON Schema defines it: ``Annotated[int, Field(ge=1), JSON_INTEGER]``.
+
+It goes after the ``Field`` with the bounds; before it, pydantic leaves the bounds out of the schema."""
 
 
 class AddressRead(BaseModel):

@@ -15,6 +15,12 @@ from typing import Any
 import orjson
 
 GENESIS = "0" * 64
+LONGEST = {"actor": 128, "source": 64, "action": 200, "resource": 200, "outcome": 32, "correlation_id": 128}
+"""The longest each text field may be (the audit_log columns); longer values are cut, ending in "…".
+
+Most of these come from the caller (a path, a client id sent to /oauth/token): cutting them keeps
+every request recordable, where a value too long for its column would lose the entry.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,12 @@ class AuditEntry:
     """The HTTP status, or ``ok``/``failed`` for CLI actions."""
     correlation_id: str | None = None
     detail: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        for name, longest in LONGEST.items():
+            value = getattr(self, name)
+            if value is not None and len(value) > longest:
+                object.__setattr__(self, name, value[: longest - 1] + "…")
 
     def content(self) -> dict[str, Any]:
         return {
@@ -73,10 +85,14 @@ def verify_chain(
     breaks = []
     for record in records:
         if record.sequence != expect_sequence:
-            breaks.append(ChainBreak(record.sequence, f"entries {expect_sequence}..{record.sequence - 1} are missing"))
+            breaks.append(ChainBreak(record.sequence, _missing(expect_sequence, record.sequence - 1)))
         if record.previous_hash != previous_hash:
             breaks.append(ChainBreak(record.sequence, "it does not follow the entry before it"))
         if chain_hash(record.previous_hash, record.sequence, record.entry) != record.hash:
             breaks.append(ChainBreak(record.sequence, "its content does not match its hash (edited)"))
         previous_hash, expect_sequence = record.hash, record.sequence + 1
     return breaks
+
+
+def _missing(first: int, last: int) -> str:
+    return f"entry {first} before it is missing" if first == last else f"entries {first}..{last} before it are missing"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from lightsoff.domain.audit import GENESIS, AuditEntry, AuditRecord, ChainBreak, verify_chain
@@ -30,9 +30,13 @@ class AuditTrail:
         self._uow = uow
 
     def record(self, entry: AuditEntry) -> AuditRecord:
+        return self.record_all([entry])[0]
+
+    def record_all(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+        """Chain the entries in their order, in one unit of work: one transaction and one commit for all."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return self._uow.run(lambda uow: uow.audit.append(entry))
+                return self._uow.run(lambda uow: [uow.audit.append(entry) for entry in entries])
             except ConcurrencyConflict:
                 if attempt == MAX_ATTEMPTS:
                     raise

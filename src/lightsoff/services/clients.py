@@ -87,12 +87,21 @@ class ClientAdministration:
     def ensure(self, client_id: str, secret: str, name: str, roles: Sequence[Role]) -> Client:
         """The client as registered, registering it first if it is not; a different secret is an error."""
         with self._uow(write=False) as uow:
-            existing, stored_hash = uow.clients.get(client_id), uow.clients.secret_hash(client_id)
+            existing = uow.clients.get(client_id)
         if existing is None:
             return self.register(name, roles, client_id=client_id, secret=secret).client
-        if stored_hash is None or not secret_matches(secret, stored_hash):
+        if not self.has_secret(client_id, secret):
             raise ConfigurationError([f"client {client_id!r} exists with another secret"])
         return existing
+
+    def has(self, client_id: str) -> bool:
+        with self._uow(write=False) as uow:
+            return uow.clients.get(client_id) is not None
+
+    def has_secret(self, client_id: str, secret: str) -> bool:
+        with self._uow(write=False) as uow:
+            stored_hash = uow.clients.secret_hash(client_id)
+        return stored_hash is not None and secret_matches(secret, stored_hash)
 
     def clients(self) -> list[Client]:
         with self._uow(write=False) as uow:

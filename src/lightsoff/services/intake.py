@@ -64,6 +64,9 @@ class Submission:
     client_id: str | None = None
     allowed_partners: frozenset[str] | None = None
     """The partners the caller may submit orders for; None: any."""
+    alongside: Callable[[UnitOfWork, IntakeResult], None] | None = None
+    """Called in the deciding unit of work with its result, before it commits: what it writes (the API's
+    audit entry) commits with the order, or not at all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,7 @@ class OrderIntake:
             parsed = _confine(parse_order(submission.body), submission.allowed_partners)
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 try:
-                    return self._uow.run(lambda uow: self._handle(uow, message, parsed))
+                    return self._uow.run(lambda uow: self._handle(uow, message, parsed, submission.alongside))
                 except ConcurrencyConflict:
                     if attempt == MAX_ATTEMPTS:
                         raise
@@ -153,7 +156,19 @@ class OrderIntake:
             processed_at=self._clock.now(),
         )
 
-    def _handle(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder) -> IntakeResult:
+    def _handle(
+        self,
+        uow: UnitOfWork,
+        message: InboundMessage,
+        parsed: ParsedOrder,
+        alongside: Callable[[UnitOfWork, IntakeResult], None] | None = None,
+    ) -> IntakeResult:
+        result = self._handle_once(uow, message, parsed)
+        if alongside is not None:
+            alongside(uow, result)
+        return result
+
+    def _handle_once(self, uow: UnitOfWork, message: InboundMessage, parsed: ParsedOrder) -> IntakeResult:
         key = message.idempotency_key
         scope = message.client_id or ANONYMOUS
         if key is not None:

@@ -18,6 +18,11 @@ class SqlUnitOfWorkFactory:
         self._database = database
         self._writer = GroupCommitWriter(database) if database.write_lock is not None else None
 
+    @property
+    def serializes_writes(self) -> bool:
+        """True when every write goes through the one group-committing writer (SQLite)."""
+        return self._writer is not None
+
     def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._database, write=write)
 

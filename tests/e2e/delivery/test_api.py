@@ -65,10 +65,18 @@ def test_bad_subscriptions_are_refused_with_what_is_wrong(api: httpx.Client) -> 
         {"url": "https://a.example/h", "secret": "whsec_\u00be"},
         {"url": "https://a.example/h", "secret": "whsec_A"},
         {"url": None, "event_types": ["order.held"]},
+        {"url": "https://a.example/h", "max_age_seconds": True},
+        {"url": "https://a.example/h", "max_attempts": "5"},
+        {"url": "https://a.example/h", "max_attempts": 2.5},
     ):
         response = api.post("/v1/subscriptions", json=body)
         assert (response.status_code, response.headers["content-type"]) == (422, PROBLEM), body
         assert response.json()["errors"], body
+
+
+def test_a_whole_number_may_be_written_5_0_as_json_schema_allows(api: httpx.Client) -> None:
+    created = api.post("/v1/subscriptions", json={"url": "https://a.example/h", "max_attempts": 5.0})
+    assert created.status_code == 201, created.text
 
 
 def test_a_body_that_is_not_utf8_is_a_422_that_says_so(api: httpx.Client) -> None:
@@ -105,7 +113,14 @@ def test_deliveries_and_dead_letters_are_listed_inspected_and_replayed(api: http
     }
     assert api.post(f"/v1/dead-letters/{dead[0]['id']}/replay").json() == {"replayed": 1}
     assert api.get(f"/v1/dead-letters/{dead[0]['id']}").status_code == 404
-    for vague in ({}, {"since": "0"}, {"since": "2026-11-23T08:00:00"}, {"subscription_id": ""}):
+    for vague in (
+        {},
+        {"since": "0"},
+        {"since": 7414},
+        {"all": 1},
+        {"since": "2026-11-23T08:00:00"},
+        {"subscription_id": ""},
+    ):
         refused = api.post("/v1/dead-letters/replay", json=vague)
         assert (refused.status_code, refused.headers["content-type"]) == (422, PROBLEM), vague
     later = (now + timedelta(hours=1)).isoformat()

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from lightsoff.api.audit import alongside
 from lightsoff.api.deps import CorrelationIdDep, LightsoffDep, OrdersReader, OrdersWriter
-from lightsoff.api.problems import problem_response
+from lightsoff.api.problems import PROBLEM_TYPES, problem_response
 from lightsoff.api.schemas import (
     EventList,
     EventRead,
@@ -75,10 +76,23 @@ async def submit_order(
         idempotency_key=idempotency_key,
         client_id=caller.subject,
         allowed_partners=caller.partners,
+        alongside=alongside(request, lambda result: (_intake_status(result), _intake_resource(result))),
     )
     result = await run_in_threadpool(lightsoff.intake.submit, submission)
-    request.state.audit_resource = result.order.order_id if result.order else f"message {result.message_id}"
+    request.state.audit_resource = _intake_resource(result)
     return _intake_response(result)
+
+
+def _intake_status(result: IntakeResult) -> int:
+    if result.outcome is MessageOutcome.REJECTED:
+        return PROBLEM_TYPES["invalid-order"].status
+    if result.conflict is not None:
+        return PROBLEM_TYPES[CONFLICT_PROBLEMS[result.conflict]].status
+    return 202 if result.created else 200
+
+
+def _intake_resource(result: IntakeResult) -> str:
+    return result.order.order_id if result.order else f"message {result.message_id}"
 
 
 def _intake_response(result: IntakeResult) -> Response:
@@ -107,7 +121,7 @@ def _intake_response(result: IntakeResult) -> Response:
     )
     return Response(
         body.model_dump_json(),
-        status_code=202 if result.created else 200,
+        status_code=_intake_status(result),
         media_type="application/json",
         headers={"Location": f"/v1/orders/{result.order.order_id}"},
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Request, Response, Security
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.config import JsonDict
 
 from lightsoff.api.deps import LightsoffDep
-from lightsoff.api.schemas import ProblemRead, Timestamp
+from lightsoff.api.schemas import JSON_INTEGER, ProblemRead, Timestamp
 from lightsoff.api.security import authorize
 from lightsoff.delivery.signing import WebhookSecret
 from lightsoff.domain.errors import ConfigurationError, NotFound
@@ -62,6 +62,8 @@ def _secret(value: str | None) -> str | None:
 
 
 class SubscriptionCreate(BaseModel):
+    """Numbers and booleans are read as JSON types (no true for a number, no 1 for a boolean), as documented."""
+
     url: str | None = Field(None, max_length=2048, pattern=r"^https?://", description="the webhook endpoint")
     subject: str | None = Field(None, max_length=200, pattern=_SUBJECT, description="or a NATS subject prefix")
     event_types: list[Annotated[str, Field(max_length=100)]] = Field(
@@ -69,8 +71,8 @@ class SubscriptionCreate(BaseModel):
     )
     partners: list[Annotated[str, Field(max_length=35)]] | None = Field(None, description="null: every partner")
     secret: str | None = Field(None, pattern=_SECRET, description="whsec_…; generated when absent")
-    max_attempts: int | None = Field(None, ge=1, le=100)
-    max_age_seconds: int | None = Field(None, ge=1, le=30 * 86_400)
+    max_attempts: Annotated[int, Field(ge=1, le=100), JSON_INTEGER] | None = None
+    max_age_seconds: Annotated[int, Field(ge=1, le=30 * 86_400), JSON_INTEGER] | None = None
 
     model_config = ConfigDict(
         json_schema_extra=_ONE_TARGET,
@@ -85,12 +87,14 @@ class SubscriptionCreate(BaseModel):
 
 
 class SubscriptionUpdate(BaseModel):
-    enabled: bool | None = None
-    rotate_secret: bool = Field(False, description="sign with a new secret; the old one keeps signing for a while")
+    enabled: bool | None = Field(None, strict=True)
+    rotate_secret: bool = Field(
+        False, strict=True, description="sign with a new secret; the old one keeps signing for a while"
+    )
     secret: str | None = Field(
         None, pattern=_SECRET, description="rotate to this whsec_ secret instead of a generated one"
     )
-    rotation_overlap_seconds: int = Field(86_400, ge=0, le=30 * 86_400)
+    rotation_overlap_seconds: Annotated[int, Field(ge=0, le=30 * 86_400), JSON_INTEGER] = 86_400
 
     _check_secret = field_validator("secret")(_secret)
 
@@ -205,7 +209,7 @@ class ReplayFilter(BaseModel):
     subscription_id: str | None = Field(None, min_length=1)
     event_type: str | None = Field(None, min_length=1, max_length=100)
     since: Timestamp | None = Field(None, description="only dead letters whose last attempt was at or after this")
-    all: bool = Field(False, description="must be true to replay every dead letter (no other filter)")
+    all: bool = Field(False, strict=True, description="must be true to replay every dead letter (no other filter)")
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -251,7 +255,7 @@ def _page(deliveries: list[Delivery], after: int) -> DeliveryPageRead:
 
 @router.post("", status_code=201, summary="Subscribe a webhook or a broker subject to events")
 def create_subscription(
-    body: SubscriptionCreate, lightsoff: LightsoffDep, caller: SubscriptionsAdmin
+    body: SubscriptionCreate, request: Request, lightsoff: LightsoffDep, caller: SubscriptionsAdmin
 ) -> SubscriptionSecretRead:
     kind = SubscriptionKind.WEBHOOK if body.url is not None else SubscriptionKind.BROKER
     new = NewSubscription(
@@ -263,7 +267,9 @@ def create_subscription(
         max_attempts=body.max_attempts,
         max_age=timedelta(seconds=body.max_age_seconds) if body.max_age_seconds else None,
     )
-    return SubscriptionSecretRead.with_secret(_service(lightsoff, caller).create(new))
+    created = _service(lightsoff, caller).create(new)
+    request.state.audit_resource = f"subscription_id={created.subscription_id}"
+    return SubscriptionSecretRead.with_secret(created)
 
 
 @router.get("", summary="Every subscription")
