@@ -127,7 +127,7 @@ async def run_relay(lightsoff: Lightsoff, stop: asyncio.Event, worker: str | Non
         if settings.broker_url
         else None
     )
-    async with create_client(limits, max_connections=concurrency * 2, max_keepalive_connections=concurrency) as client:
+    async with create_client(limits, max_connections=concurrency * 2) as client:
         relay = Relay(
             lightsoff.delivery.store,
             lightsoff.clock,

@@ -77,6 +77,15 @@ def record(
     return env.store.record(list(results), now, disable_after, disabled_event)
 
 
+def deliver_all(env: Fixture) -> list[list[str]]:
+    """Claim and deliver until nothing is claimable; the event names of each round of claims."""
+    rounds = []
+    while claims := env.store.claim("w1", T0, LEASE, 100):
+        rounds.append([claim.event.name for claim in claims])
+        record(env, *[result(claim, DeliveryStatus.DELIVERED) for claim in claims])
+    return rounds
+
+
 class TestSubscriptions:
     def test_a_subscription_comes_back_as_stored_and_can_change_and_go(self, env: Fixture) -> None:
         sub = subscription("sub_1", T0, event_types=("order.received",), partners=("ACME",))
@@ -113,6 +122,14 @@ class TestFanOut:
         append_events(env.uow, T0, *[(f"S{i}", "order.received", None) for i in range(5)])
         assert [env.store.fan_out(T0, 2) for _ in range(4)] == [2, 2, 1, 0]
         assert len(env.store.deliveries("all")) == 5
+
+    def test_a_fan_out_batch_counts_deliveries_so_many_subscriptions_take_fewer_events(self, env: Fixture) -> None:
+        for name in ("a", "b", "c"):
+            env.store.add_subscription(subscription(name, T0))
+        append_events(env.uow, T0, *[(f"S{i}", "order.received", None) for i in range(5)])
+        assert [env.store.fan_out(T0, 6) for _ in range(4)] == [2, 2, 1, 0]
+        assert [env.store.fan_out(T0, 1) for _ in range(2)] == [0, 0]
+        assert len(env.store.deliveries("c")) == 5
 
 
 class TestClaims:
@@ -193,6 +210,39 @@ class TestClaims:
             rounds = [list(pool.map(claim_all, [f"w{i}" for i in range(workers)])) for _ in range(3)]
         claimed = [delivery_id for batch in rounds for ids in batch for delivery_id in ids]
         assert len(claimed) == len(set(claimed)) == min(200, 3 * workers * 30)
+
+    def test_a_stream_queued_behind_its_first_delivery_goes_out_one_by_one_in_order(self, env: Fixture) -> None:
+        env.store.add_subscription(subscription("all", T0))
+        append_events(env.uow, T0, *[("A", f"order.step{n}", None) for n in range(5)])
+        append_events(env.uow, T0, ("A", "order.step5", None), ("B", "order.received", None))
+        while env.store.fan_out(T0, 2):
+            pass
+        sent = deliver_all(env)
+        assert sent == [["order.step0", "order.received"], *[[f"order.step{n}"] for n in range(1, 6)]]
+
+    def test_a_revived_dead_letter_goes_before_the_rest_of_its_stream(self, env: Fixture) -> None:
+        env.store.add_subscription(subscription("all", T0))
+        append_events(env.uow, T0, ("A", "order.received", None), ("A", "order.held", None))
+        env.store.fan_out(T0, 100)
+        (first,) = env.store.claim("w1", T0, LEASE, 100)
+        record(env, result(first, DeliveryStatus.DEAD, code=400, failed=True))
+        append_events(env.uow, T0, ("A", "order.released", None))
+        env.store.fan_out(T0, 100)
+        assert env.store.revive(DeadLetterFilter(), T0) == 1
+        sent = deliver_all(env)
+        assert sent == [["order.received"], ["order.held"], ["order.released"]]
+
+    def test_a_resent_event_goes_before_the_later_ones_of_its_stream(self, env: Fixture) -> None:
+        env.store.add_subscription(subscription("all", T0))
+        events = append_events(env.uow, T0, ("A", "order.received", None))
+        env.store.fan_out(T0, 100)
+        (first,) = env.store.claim("w1", T0, LEASE, 100)
+        record(env, result(first, DeliveryStatus.DELIVERED))
+        append_events(env.uow, T0, ("A", "order.held", None), ("A", "order.released", None))
+        env.store.fan_out(T0, 100)
+        assert env.store.resend("all", events[0].position, T0, 1) == (1, events[0].position)
+        sent = deliver_all(env)
+        assert sent == [["order.received"], ["order.held"], ["order.released"]]
 
 
 class TestRecords:

@@ -41,6 +41,20 @@ class SubscriptionSecret:
 
 
 @dataclass(frozen=True, slots=True)
+class Route:
+    """The part of a subscription that says which events it gets: what fan-out reads for each event."""
+
+    subscription_id: str
+    event_types: tuple[str, ...]
+    partners: tuple[str, ...] | None
+
+    def matches(self, name: str, partner: str | None) -> bool:
+        if self.event_types and name not in self.event_types:
+            return False
+        return self.partners is None or partner in self.partners
+
+
+@dataclass(frozen=True, slots=True)
 class Subscription:
     subscription_id: str
     kind: SubscriptionKind
@@ -60,9 +74,7 @@ class Subscription:
     failing_since: datetime | None = None
 
     def matches(self, name: str, partner: str | None) -> bool:
-        if self.event_types and name not in self.event_types:
-            return False
-        return self.partners is None or partner in self.partners
+        return Route(self.subscription_id, self.event_types, self.partners).matches(name, partner)
 
     def signing_secrets(self, now: datetime) -> list[str]:
         """The current secret first, then rotated-out ones still within their overlap."""

@@ -64,7 +64,12 @@ class DeliveryStore(Protocol):
         ...
 
     def fan_out(self, now: datetime, limit: int) -> int:
-        """Turn up to ``limit`` events past the checkpoint into deliveries; return how many events."""
+        """Turn events past the checkpoint into deliveries, about ``limit`` at most; return how many events.
+
+        That is ``limit`` divided by the number of subscriptions, in whole events, at least one: a transaction
+        the size of a few hundred deliveries, whether 1 or 100 subscriptions share each event, so that records
+        and claims (which wait for it on SQLite) are not held up for long.
+        """
         ...
 
     def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Claim]:

@@ -1,13 +1,18 @@
 """Subscriptions and deliveries in SQL: the relay's fan-out, claim and record, and the views over them.
 
-Fan-out is serialised: it locks the checkpoint row (``FOR UPDATE`` on PostgreSQL; SQLite's one writer
-does it there) and walks the event log past it, so deliveries of one stream are created in position
-order, which the in-order claim relies on. Claims take ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
-any number of workers share the work without waiting on each other; each claimed row carries a lease
-(``claimed_until``), after which a dead worker's claim is anyone's again.
+Fan-out is serialised: it takes ``FAN_OUT_LOCK`` on PostgreSQL (SQLite's one writer does it there) and
+walks the event log past its checkpoint, so deliveries of one stream are created in position order.
+Claims take ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of workers share the work without
+waiting on each other; each claimed row carries a lease (``claimed_until``), after which a dead
+worker's claim is anyone's again. The relay's statements are in ``store.sql``.
 
 A delivery is claimable only while no earlier delivery of the same stream to the same subscription is
-pending: that one clause is what keeps events of one order in order, whoever sends them.
+pending: that one clause is what keeps events of one order in order, whoever sends them. So that a
+claim need not test it on every queued delivery, a delivery created behind a pending one of its stream
+is ``waiting``, and recording a delivery as delivered or dead releases the next of its stream. Only
+liveness rests on that bookkeeping, never order: a delivery wrongly not waiting is only read in vain by
+claims, which still test the clause. On PostgreSQL a record that releases shares ``FAN_OUT_LOCK``, so
+it cannot miss a delivery a concurrent fan-out has just created waiting behind the one it settles.
 """
 
 from __future__ import annotations
@@ -18,24 +23,25 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from lightsoff.domain.errors import Unavailable
-from lightsoff.domain.events import PendingEvent
+from lightsoff.domain.events import PendingEvent, RecordedEvent
 from lightsoff.domain.subscriptions import (
     DeadLetterFilter,
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
+    Route,
     Subscription,
     SubscriptionKind,
     SubscriptionSecret,
 )
 from lightsoff.services.delivery_ports import AttemptResult, Claim, OperationalEvents
 from lightsoff.store import tables as t
-from lightsoff.store.engine import Database
+from lightsoff.store.engine import FAN_OUT_LOCK, Database
 from lightsoff.store.repositories import SqlEventLog, _recorded
 from lightsoff.store.sql import HotSql
 from lightsoff.store.unit_of_work import WRITE_LOCK_TIMEOUT_S
@@ -52,16 +58,20 @@ class SqlDeliveryStore:
         self._postgres = database.dialect == "postgresql"
 
     @contextmanager
-    def _transaction(self, *, write: bool = True) -> Iterator[Connection]:
-        """One transaction, committed if the block returns; on SQLite a writer first takes the process's lock."""
+    def _transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[Connection]:
+        """One transaction, committed if the block returns; on SQLite a writer first takes the process's lock.
+
+        ``durable=False`` for the relay's own writes, which are redone if a power cut undoes them (never a
+        crash): they do not wait for the disk (see ``store.engine``).
+        """
         lock = self._database.write_lock if write else None
         if lock is not None and not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
             raise Unavailable(f"no write slot on the database within {WRITE_LOCK_TIMEOUT_S:.0f} s")
+        engine = self._database.engine if durable else self._database.relaxed
         try:
-            with (
-                self._database.engine.connect().execution_options(lightsoff_write=write) as connection,
-                connection.begin(),
-            ):
+            with engine.connect().execution_options(lightsoff_write=write) as connection, connection.begin():
+                if self._postgres and not durable:
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield connection
         except OperationalError as exc:
             raise Unavailable(f"the database is unavailable: {exc.orig}") from exc
@@ -101,54 +111,43 @@ class SqlDeliveryStore:
     # The relay
 
     def has_new_events(self) -> bool:
-        checkpoint = select(t.relay_checkpoints.c.position).where(t.relay_checkpoints.c.name == FAN_OUT)
         with self._transaction(write=False) as connection:
-            last = connection.execute(select(func.max(t.events.c.position))).scalar() or 0
-            done = connection.execute(checkpoint).scalar() or 0
-        return bool(last > done)
+            return bool(HotSql.on(connection).one("has_new_events", {}))
 
     def fan_out(self, now: datetime, limit: int) -> int:
-        with self._transaction() as connection:
-            checkpoint = self._lock_checkpoint(connection, now)
-            events = connection.execute(
-                select(t.events.c.position, t.events.c.stream_id, t.events.c.name, t.events.c.partner)
-                .where(t.events.c.position > checkpoint)
-                .order_by(t.events.c.position)
-                .limit(limit)
-            ).all()
+        with self._transaction(durable=False) as connection:
+            sql = HotSql.on(connection)
+            checkpoint = self._lock_checkpoint(sql, now)
+            routes = [_route(sql, row) for row in sql.execute("routes", {}).fetchall()]
+            per_event = max(1, len(routes))
+            events = sql.execute("events_to_fan_out", {"after": checkpoint, "limit": max(1, limit // per_event)})
+            events = events.fetchall()
             if not events:
                 return 0
-            subscriptions = [_subscription(row) for row in connection.execute(select(_S)).mappings()]
+            created_at = sql.timestamp(now)
             rows = [
-                _new_delivery(subscription.subscription_id, position, stream_id, now)
+                {
+                    "subscription_id": route.subscription_id,
+                    "event_position": position,
+                    "stream_id": stream_id,
+                    "created_at": created_at,
+                }
                 for position, stream_id, name, partner in events
-                for subscription in subscriptions
-                if subscription.matches(name, partner)
+                for route in routes
+                if route.matches(name, partner)
             ]
             if rows:
-                connection.execute(self._insert_ignoring_duplicates(_D), rows)
+                sql.execute_many("insert_delivery", rows)
             last = events[-1][0]
-            connection.execute(
-                update(t.outbox)
-                .where(t.outbox.c.event_position > checkpoint, t.outbox.c.event_position <= last)
-                .values(dispatched_at=now)
-            )
-            connection.execute(
-                update(t.relay_checkpoints)
-                .where(t.relay_checkpoints.c.name == FAN_OUT)
-                .values(position=last, updated_at=now)
-            )
+            sql.execute("dispatch_outbox", {"now": created_at, "after": checkpoint, "last": last})
+            sql.execute("move_fan_out_checkpoint", {"position": last, "now": created_at})
         return len(events)
 
-    def _lock_checkpoint(self, connection: Connection, now: datetime) -> int:
-        checkpoints = t.relay_checkpoints
-        connection.execute(
-            self._insert_ignoring_duplicates(checkpoints).values(name=FAN_OUT, position=0, updated_at=now)
-        )
-        query = select(checkpoints.c.position).where(checkpoints.c.name == FAN_OUT)
-        if self._postgres:
-            query = query.with_for_update()
-        position: int = connection.execute(query).scalar_one()
+    def _lock_checkpoint(self, sql: HotSql, now: datetime) -> int:
+        if not sql.sqlite:
+            sql.execute("lock_fan_out", {"key": FAN_OUT_LOCK})
+        sql.execute("ensure_fan_out_checkpoint", {"now": sql.timestamp(now)})
+        position: int = sql.one("fan_out_checkpoint", {})
         return position
 
     def _insert_ignoring_duplicates(self, table: Any) -> Any:
@@ -156,49 +155,16 @@ class SqlDeliveryStore:
         return dialect.insert(table).on_conflict_do_nothing()
 
     def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
-        earlier = _D.alias("earlier")
-        blocked = (
-            select(earlier.c.delivery_id)
-            .where(
-                earlier.c.subscription_id == _D.c.subscription_id,
-                earlier.c.stream_id == _D.c.stream_id,
-                earlier.c.event_position < _D.c.event_position,
-                earlier.c.status == _PENDING,
-            )
-            .exists()
-        )
-        due = (
-            select(_D.c.delivery_id)
-            .join(_S, _S.c.subscription_id == _D.c.subscription_id)
-            .where(
-                _D.c.status == _PENDING,
-                _D.c.next_attempt_at <= now,
-                _S.c.enabled.is_(True),
-                or_(_D.c.claimed_until.is_(None), _D.c.claimed_until < now),
-                ~blocked,
-            )
-            .order_by(_D.c.delivery_id)
-            .limit(limit)
-        )
-        if self._postgres:
-            due = due.with_for_update(of=_D, skip_locked=True)
-        claim = (
-            update(_D)
-            .where(_D.c.delivery_id.in_(due.scalar_subquery()))
-            .values(claimed_by=worker, claimed_until=now + lease)
-            .returning(*_D.c)
-        )
-        with self._transaction() as connection:
-            rows = connection.execute(claim).mappings().all()
-            positions = sorted({row["event_position"] for row in rows})
+        with self._transaction(durable=False) as connection:
+            sql = HotSql.on(connection)
+            parameters = {"worker": worker, "until": sql.timestamp(now + lease), "now": sql.timestamp(now)}
+            rows = sql.execute("claim_deliveries", {**parameters, "limit": limit}).fetchall()
+            positions = sorted({row[2] for row in rows})
             events = {
                 row["position"]: _recorded(row)
                 for row in connection.execute(select(t.events).where(t.events.c.position.in_(positions))).mappings()
             }
-        claims = []
-        for row in rows:
-            event = events[row["event_position"]]
-            claims.append(Claim(_delivery({**row, "name": event.name, "event_id": event.event_id}), event))
+        claims = [Claim(_claimed(sql, row, events[row[2]]), events[row[2]]) for row in rows]
         return sorted(claims, key=lambda claim: claim.delivery.delivery_id)
 
     def record(
@@ -210,30 +176,56 @@ class SqlDeliveryStore:
     ) -> list[str]:
         if not results:
             return []
-        with self._transaction() as connection:
+        with self._transaction(durable=False) as connection:
+            sql = HotSql.on(connection)
+            if not sql.sqlite and any(result.status is not DeliveryStatus.PENDING for result in results):
+                sql.execute("share_fan_out", {"key": FAN_OUT_LOCK})
             ids = [result.attempt.delivery_id for result in results]
-            kept = set(connection.execute(select(_D.c.delivery_id).where(_D.c.delivery_id.in_(ids))).scalars())
-            results = [result for result in results if result.attempt.delivery_id in kept]  # not deleted meanwhile
+            kept = select(_D.c.delivery_id, _D.c.stream_id).where(_D.c.delivery_id.in_(ids))
+            streams: dict[int, str] = dict(connection.execute(kept).all())
+            results = [result for result in results if result.attempt.delivery_id in streams]  # not deleted meanwhile
             if not results:
                 return []
-            connection.execute(insert(t.delivery_attempts), [_attempt_row(result.attempt) for result in results])
-            connection.execute(_RECORD_DELIVERY, [_delivery_update(result) for result in results])
-            healthy = {r.subscription_id for r in results if not r.endpoint_failed}
-            failing = {r.subscription_id for r in results if r.endpoint_failed} - healthy
-            if healthy:
-                connection.execute(
-                    update(_S).where(_S.c.subscription_id.in_(sorted(healthy))).values(failing_since=None)
-                )
-            if failing:
-                connection.execute(
-                    update(_S)
-                    .where(_S.c.subscription_id.in_(sorted(failing)), _S.c.failing_since.is_(None))
-                    .values(failing_since=min(r.attempt.at for r in results))
-                )
-            reasons = {r.subscription_id: r.disable_reason for r in results if r.disable_reason}
-            for subscription_id in sorted(failing - set(reasons)):
-                reasons[subscription_id] = f"failing for longer than {disable_after}"
-            return self._disable(connection, reasons, now, now - disable_after, disabled_event)
+            sql.execute_many("insert_delivery_attempt", [_attempt_row(sql, result.attempt) for result in results])
+            sql.execute_many("record_delivery", [_delivery_update(sql, result) for result in results])
+            settled = {
+                (result.subscription_id, streams[result.attempt.delivery_id])
+                for result in results
+                if result.status is not DeliveryStatus.PENDING
+            }
+            sql.execute_many(
+                "release_next_delivery",
+                [{"subscription_id": subscription, "stream_id": stream} for subscription, stream in sorted(settled)],
+            )
+            return self._record_health(connection, results, now, disable_after, disabled_event)
+
+    def _record_health(
+        self,
+        connection: Connection,
+        results: Sequence[AttemptResult],
+        now: datetime,
+        disable_after: timedelta,
+        disabled_event: OperationalEvents,
+    ) -> list[str]:
+        """Subscriptions' ``failing_since`` from these results; disable those failing too long or gone."""
+        healthy = {r.subscription_id for r in results if not r.endpoint_failed}
+        failing = {r.subscription_id for r in results if r.endpoint_failed} - healthy
+        if healthy:
+            connection.execute(
+                update(_S)
+                .where(_S.c.subscription_id.in_(sorted(healthy)), _S.c.failing_since.is_not(None))
+                .values(failing_since=None)
+            )
+        if failing:
+            connection.execute(
+                update(_S)
+                .where(_S.c.subscription_id.in_(sorted(failing)), _S.c.failing_since.is_(None))
+                .values(failing_since=min(r.attempt.at for r in results))
+            )
+        reasons = {r.subscription_id: r.disable_reason for r in results if r.disable_reason}
+        for subscription_id in sorted(failing - set(reasons)):
+            reasons[subscription_id] = f"failing for longer than {disable_after}"
+        return self._disable(connection, reasons, now, now - disable_after, disabled_event)
 
     def _disable(
         self,
@@ -271,7 +263,7 @@ class SqlDeliveryStore:
     def postpone(self, delivery_ids: Sequence[int], until: datetime) -> None:
         if not delivery_ids:
             return
-        with self._transaction() as connection:
+        with self._transaction(durable=False) as connection:
             connection.execute(
                 update(_D)
                 .where(_D.c.delivery_id.in_(list(delivery_ids)), _D.c.status == _PENDING)
@@ -321,6 +313,7 @@ class SqlDeliveryStore:
                     next_attempt_at=now,
                     claimed_by=None,
                     claimed_until=None,
+                    waiting=False,
                 )
             ).rowcount
         return int(revived)
@@ -343,7 +336,7 @@ class SqlDeliveryStore:
                 connection.execute(
                     update(_D)
                     .where(_D.c.subscription_id == subscription_id, _D.c.event_position.in_(positions))
-                    .values(status=_PENDING, attempts=0, first_attempt_at=None, next_attempt_at=now)
+                    .values(status=_PENDING, attempts=0, first_attempt_at=None, next_attempt_at=now, waiting=False)
                 )
                 rows = [_new_delivery(subscription_id, e.position, e.stream_id, now) for e in wanted]
                 connection.execute(self._insert_ignoring_duplicates(_D), rows)
@@ -352,22 +345,6 @@ class SqlDeliveryStore:
 
 _DELIVERIES = select(*_D.c, t.events.c.name, t.events.c.event_id).join(
     t.events, t.events.c.position == _D.c.event_position
-)
-
-_RECORD_DELIVERY = (
-    update(_D)
-    .where(_D.c.delivery_id == bindparam("b_delivery_id"), _D.c.status == _PENDING)
-    .values(
-        status=bindparam("b_status"),
-        attempts=bindparam("b_attempts"),
-        first_attempt_at=func.coalesce(_D.c.first_attempt_at, bindparam("b_at", type_=t.UtcDateTime)),
-        last_attempt_at=bindparam("b_at", type_=t.UtcDateTime),
-        last_status=bindparam("b_last_status"),
-        last_error=bindparam("b_last_error"),
-        next_attempt_at=bindparam("b_next_attempt_at"),
-        claimed_by=None,
-        claimed_until=None,
-    )
 )
 
 
@@ -395,28 +372,51 @@ def _new_delivery(subscription_id: str, position: int, stream_id: str, now: date
         "attempts": 0,
         "created_at": now,
         "next_attempt_at": now,
+        "waiting": False,
     }
 
 
-def _delivery_update(result: AttemptResult) -> dict[str, Any]:
+def _claimed(sql: HotSql, row: Sequence[Any], event: RecordedEvent) -> Delivery:
+    """A row of ``claim_deliveries``, in its column order, as a Delivery of ``event``."""
+    (delivery_id, subscription_id, position, stream_id, status, attempts, created_at, next_attempt_at) = row[:8]
+    first_attempt_at, last_attempt_at, last_status, last_error = row[8:]
+    return Delivery(
+        delivery_id=delivery_id,
+        subscription_id=subscription_id,
+        event_position=position,
+        event_id=event.event_id,
+        event_type=event.name,
+        stream_id=stream_id,
+        status=DeliveryStatus(status),
+        attempts=attempts,
+        created_at=sql.read_timestamp(created_at),
+        next_attempt_at=sql.read_timestamp(next_attempt_at),
+        first_attempt_at=sql.read_timestamp(first_attempt_at) if first_attempt_at is not None else None,
+        last_attempt_at=sql.read_timestamp(last_attempt_at) if last_attempt_at is not None else None,
+        last_status=last_status,
+        last_error=last_error,
+    )
+
+
+def _delivery_update(sql: HotSql, result: AttemptResult) -> dict[str, Any]:
     attempt = result.attempt
     error = f"{attempt.error}: {attempt.detail}" if attempt.error else None
     return {
-        "b_delivery_id": attempt.delivery_id,
-        "b_status": result.status.value,
-        "b_attempts": attempt.attempt,
-        "b_at": attempt.at,
-        "b_last_status": attempt.status_code,
-        "b_last_error": error,
-        "b_next_attempt_at": result.next_attempt_at,
+        "delivery_id": attempt.delivery_id,
+        "status": result.status.value,
+        "attempts": attempt.attempt,
+        "at": sql.timestamp(attempt.at),
+        "last_status": attempt.status_code,
+        "last_error": error,
+        "next_attempt_at": sql.timestamp(result.next_attempt_at),
     }
 
 
-def _attempt_row(attempt: DeliveryAttempt) -> dict[str, Any]:
+def _attempt_row(sql: HotSql, attempt: DeliveryAttempt) -> dict[str, Any]:
     return {
         "delivery_id": attempt.delivery_id,
         "attempt": attempt.attempt,
-        "at": attempt.at,
+        "at": sql.timestamp(attempt.at),
         "status_code": attempt.status_code,
         "error": attempt.error,
         "detail": attempt.detail,
@@ -457,6 +457,12 @@ def _delivery(row: Any) -> Delivery:
         last_status=row["last_status"],
         last_error=row["last_error"],
     )
+
+
+def _route(sql: HotSql, row: Sequence[Any]) -> Route:
+    subscription_id, event_types, partners = row
+    partners = sql.read_json(partners) if partners is not None else None
+    return Route(subscription_id, tuple(sql.read_json(event_types)), tuple(partners) if partners is not None else None)
 
 
 def _subscription_row(subscription: Subscription) -> dict[str, Any]:

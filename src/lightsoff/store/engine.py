@@ -6,6 +6,14 @@ IMMEDIATE``; other processes (a CLI beside the server) wait on SQLite's busy tim
 Readers use plain ``BEGIN`` and never wait, thanks to WAL. ``synchronous=FULL`` makes a commit
 durable before lightsoff answers 202.
 
+Some writes need not survive a power cut, only a crash: the relay's claims, records and fan-out, which
+are done again if lost (a lost claim's lease, a delivery sent again, a fan-out redone from its
+checkpoint; receivers deduplicate, as after any retry). Waiting for the disk on each of them (about
+2 ms here, with SQLite's one write lock held meanwhile) is most of what the relay's writes cost. So
+``Database.relaxed`` is the same file with ``synchronous=NORMAL``: in WAL mode a commit is still atomic
+and survives the process being killed; a power cut may undo the last ones, whole. PostgreSQL gets the
+same per transaction (``SET LOCAL synchronous_commit = off``, in the relay's store).
+
 PostgreSQL runs writers concurrently. Event positions come from an identity column, and a
 transaction that takes a position and commits late would let a feed reader skip it; so appending
 events takes a transaction-level advisory lock (``EVENT_LOG_LOCK``) held until commit, which makes
@@ -20,12 +28,13 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from lightsoff.domain.errors import ConfigurationError
 
 EVENT_LOG_LOCK = 0x6C6F67  # "log"
 AUDIT_LOG_LOCK = 0x617564  # "aud": chains audit entries one at a time on PostgreSQL
+FAN_OUT_LOCK = 0x666F7574  # "fout": one fan-out at a time; recording a settled delivery shares it
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -38,13 +47,22 @@ class Database:
     engine: Engine
     write_lock: threading.Lock | None
     """Held by a writing unit of work for its whole transaction; SQLite only."""
+    relaxed_engine: Engine | None = None
+    """SQLite only: the same database with ``synchronous=NORMAL``, for writes that are redone if lost"""
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def relaxed(self) -> Engine:
+        """The engine for writes that may be lost to a power cut (never to a crash) because they are redone."""
+        return self.relaxed_engine or self.engine
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.relaxed_engine is not None:
+            self.relaxed_engine.dispose()
 
 
 def connect(url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
@@ -58,21 +76,26 @@ def connect(url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
                     "give a file path (sqlite:///data/lightsoff.db), or use lightsoff.testing in tests"
                 ]
             )
-        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **common)
-        _configure_sqlite(engine)
-        return Database(engine, threading.Lock())
+        durable, relaxed = (_sqlite_engine(parsed, common, synchronous) for synchronous in ("FULL", "NORMAL"))
+        return Database(durable, threading.Lock(), relaxed)
     engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **common)
     return Database(engine, None)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _sqlite_engine(url: URL, common: dict[str, Any], synchronous: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **common)
+    _configure_sqlite(engine, synchronous)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Autocommit at the driver level: the "begin" hook below issues BEGIN itself.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()

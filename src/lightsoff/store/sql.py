@@ -1,11 +1,17 @@
-"""The SQL every order runs, named and written once, executed on the driver's own cursor.
+"""The SQL every order and every delivery runs, named and written once, executed on the driver's own cursor.
 
 Intake runs about ten statements per order. Through SQLAlchemy Core each costs some 25 µs of Python
 before the database sees it, a third of the whole order's budget; on the DBAPI cursor it costs a
 few. So the statements on that path live here, in plain SQL with ``:name`` parameters, adapted once
 per dialect (psycopg wants ``%(name)s``); everything else (queries, replay, migrations) stays on
 SQLAlchemy. Values are stored exactly as SQLAlchemy stores them (UTC timestamps, JSON text on
-SQLite), so both paths read each other's rows.
+SQLite), so both paths read each other's rows. The relay's statements (fan out, claim, record, in
+``store.delivery_store``) are here for the same reason: they run once or twice per delivery.
+
+Two places differ by more than the parameter style, each marked by a token replaced once per dialect:
+``/*ready index*/`` (SQLite's planner, without statistics, would rather read every due delivery in
+``ix_deliveries_due``, including the thousands held back behind their stream's first, so it is told)
+and ``/*skip locked*/`` (PostgreSQL's row locks, which let any number of workers claim side by side).
 """
 
 from __future__ import annotations
@@ -90,11 +96,84 @@ STATEMENTS = {
         INSERT INTO sequences (name, value) VALUES (:name, 1)
         ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1
         RETURNING value""",
+    # The relay. A delivery is claimable when it is pending, due, not leased, of an enabled subscription,
+    # and no earlier delivery of its stream to its subscription is pending: that last clause keeps events
+    # of one order in order, whoever sends them. ``waiting`` only narrows what a claim reads.
+    "has_new_events": """
+        SELECT (SELECT COALESCE(MAX(position), 0) FROM events)
+            > COALESCE((SELECT position FROM relay_checkpoints WHERE name = 'fan-out'), 0)""",
+    "ensure_fan_out_checkpoint": """
+        INSERT INTO relay_checkpoints (name, position, updated_at) VALUES ('fan-out', 0, :now)
+        ON CONFLICT DO NOTHING""",
+    "fan_out_checkpoint": "SELECT position FROM relay_checkpoints WHERE name = 'fan-out'",
+    "routes": "SELECT subscription_id, event_types, partners FROM subscriptions",
+    "events_to_fan_out": """
+        SELECT position, stream_id, name, partner FROM events WHERE position > :after
+        ORDER BY position LIMIT :limit""",
+    "dispatch_outbox": """
+        UPDATE outbox SET dispatched_at = :now WHERE event_position > :after AND event_position <= :last""",
+    "move_fan_out_checkpoint": """
+        UPDATE relay_checkpoints SET position = :position, updated_at = :now WHERE name = 'fan-out'""",
+    "insert_delivery": """
+        INSERT INTO deliveries (subscription_id, event_position, stream_id, status, attempts, created_at,
+            next_attempt_at, waiting)
+        SELECT incoming.subscription_id, incoming.event_position, incoming.stream_id, 'pending', 0,
+            incoming.created_at, incoming.created_at,
+            EXISTS (SELECT 1 FROM deliveries earlier
+                WHERE earlier.stream_id = incoming.stream_id AND earlier.subscription_id = incoming.subscription_id
+                    AND earlier.event_position < incoming.event_position AND earlier.status = 'pending')
+        FROM (SELECT :subscription_id AS subscription_id, :event_position AS event_position,
+            :stream_id AS stream_id, :created_at AS created_at) AS incoming
+        WHERE TRUE
+        ON CONFLICT DO NOTHING""",
+    "claim_deliveries": """
+        UPDATE deliveries SET claimed_by = :worker, claimed_until = :until
+        WHERE delivery_id IN (
+            SELECT d.delivery_id FROM deliveries d /*ready index*/
+            JOIN subscriptions s ON s.subscription_id = d.subscription_id
+            WHERE d.status = 'pending' AND NOT d.waiting AND d.next_attempt_at <= :now
+                AND (d.claimed_until IS NULL OR d.claimed_until < :now) AND s.enabled
+                AND NOT EXISTS (SELECT 1 FROM deliveries earlier
+                    WHERE earlier.stream_id = d.stream_id AND earlier.subscription_id = d.subscription_id
+                        AND earlier.event_position < d.event_position AND earlier.status = 'pending')
+            ORDER BY d.next_attempt_at, d.delivery_id
+            LIMIT :limit /*skip locked*/)
+        RETURNING delivery_id, subscription_id, event_position, stream_id, status, attempts, created_at,
+            next_attempt_at, first_attempt_at, last_attempt_at, last_status, last_error""",
+    "insert_delivery_attempt": """
+        INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, error, detail, excerpt, latency_ms,
+            worker)
+        VALUES (:delivery_id, :attempt, :at, :status_code, :error, :detail, :excerpt, :latency_ms, :worker)""",
+    "record_delivery": """
+        UPDATE deliveries SET status = :status, attempts = :attempts,
+            first_attempt_at = COALESCE(first_attempt_at, :at), last_attempt_at = :at,
+            last_status = :last_status, last_error = :last_error,
+            next_attempt_at = :next_attempt_at, claimed_by = NULL, claimed_until = NULL
+        WHERE delivery_id = :delivery_id AND status = 'pending'""",
+    "release_next_delivery": """
+        UPDATE deliveries SET waiting = FALSE
+        WHERE delivery_id = (SELECT delivery_id FROM deliveries
+                WHERE stream_id = :stream_id AND subscription_id = :subscription_id AND status = 'pending'
+                ORDER BY event_position LIMIT 1)
+            AND waiting""",
+    "lock_fan_out": "SELECT pg_advisory_xact_lock(:key)",
+    "share_fan_out": "SELECT pg_advisory_xact_lock_shared(:key)",
 }
 
+_DIALECT_TOKENS = {
+    "sqlite": {"/*ready index*/": "INDEXED BY ix_deliveries_ready", "/*skip locked*/": ""},
+    "postgresql": {"/*ready index*/": "", "/*skip locked*/": "FOR UPDATE OF d SKIP LOCKED"},
+}
+
+
+def _for_dialect(dialect: str, sql: str) -> str:
+    for token, replacement in _DIALECT_TOKENS[dialect].items():
+        sql = sql.replace(token, replacement)
+    return sql if dialect == "sqlite" else _NAMED_PARAMETER.sub(r"%(\1)s", sql)
+
+
 _FOR_DIALECT = {
-    "sqlite": dict(STATEMENTS),
-    "postgresql": {name: _NAMED_PARAMETER.sub(r"%(\1)s", sql) for name, sql in STATEMENTS.items()},
+    dialect: {name: _for_dialect(dialect, sql) for name, sql in STATEMENTS.items()} for dialect in _DIALECT_TOKENS
 }
 
 

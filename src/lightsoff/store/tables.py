@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -244,6 +245,10 @@ subscriptions = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+PENDING = "status = 'pending'"
+READY = "status = 'pending' AND NOT waiting"
+"""The partial indexes' conditions: literal, so that the relay's statements (store.sql) match them exactly."""
+
 deliveries = Table(
     "deliveries",
     metadata,
@@ -266,10 +271,28 @@ deliveries = Table(
     Column("last_error", Text),
     Column("claimed_by", String(128)),
     Column("claimed_until", UtcDateTime),
+    Column("waiting", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("subscription_id", "event_position", name="uq_deliveries_subscription_event"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
-    Index("ix_deliveries_stream_order", "subscription_id", "stream_id", "event_position"),
+    Index(
+        "ix_deliveries_ready",
+        "next_attempt_at",
+        "delivery_id",
+        sqlite_where=text(READY),
+        postgresql_where=text(READY),
+    ),
+    Index(
+        "ix_deliveries_pending_stream",
+        "stream_id",
+        "subscription_id",
+        "event_position",
+        sqlite_where=text(PENDING),
+        postgresql_where=text(PENDING),
+    ),
 )
+"""``waiting``: an earlier delivery of the same stream to the same subscription is pending, so this one cannot be
+claimed yet. The relay keeps it (store.delivery_store), so that a claim reads only the deliveries that can go
+(``ix_deliveries_ready``) rather than every one queued behind them."""
 
 delivery_attempts = Table(
     "delivery_attempts",

@@ -51,6 +51,12 @@ class Workers:
         self.processes.append(process)
         return process
 
+    def wait_running(self) -> None:
+        """Until every worker has said so: events appended before could all be delivered by the first to start."""
+        for index in range(len(self.processes)):
+            log = self._folder / f"worker-{index}.log"
+            wait_for(lambda log=log: b"relay started" in log.read_bytes(), timeout=60, what=f"worker {index} running")
+
     def stop_all(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -114,6 +120,7 @@ def test_several_workers_on_postgresql_share_the_work_without_doubles_and_keep_o
     group = workers(app)
     for _ in range(count):
         group.start()
+    group.wait_running()
     sent = orders(app, streams=24, versions=5)
     wait_for(lambda: len(inbox.delivered()) == len(sent), timeout=120, what="every event delivered")
     assert {arrival.msg_id for arrival in inbox.delivered()} == sent

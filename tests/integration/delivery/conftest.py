@@ -8,7 +8,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
+import aiohttp
 import nats.errors
 import nats.js.errors
 import pytest
@@ -55,18 +55,18 @@ def header_trickler() -> Iterator[HeaderTrickler]:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+async def client() -> AsyncIterator[aiohttp.ClientSession]:
     async with create_client(LIMITS) as shared:
         yield shared
 
 
 @pytest.fixture
-def sender(client: httpx.AsyncClient, clock: FakeClock) -> WebhookSender:
+def sender(client: aiohttp.ClientSession, clock: FakeClock) -> WebhookSender:
     return WebhookSender(client, clock, LIMITS)
 
 
 @pytest.fixture
-def patient_sender(client: httpx.AsyncClient, clock: FakeClock) -> WebhookSender:
+def patient_sender(client: aiohttp.ClientSession, clock: FakeClock) -> WebhookSender:
     return WebhookSender(client, clock, PATIENT)
 
 

@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Awaitable
 
-import httpx
+import aiohttp
 import pytest
 
 from lightsoff.delivery import envelope
@@ -266,7 +266,7 @@ async def test_a_misbehaving_receiver_does_not_stall_deliveries_to_healthy_ones(
 
 
 async def test_an_event_over_the_size_limit_is_not_sent(
-    client: httpx.AsyncClient, clock: FakeClock, receiver: Receiver, secret: WebhookSecret
+    client: aiohttp.ClientSession, clock: FakeClock, receiver: Receiver, secret: WebhookSecret
 ) -> None:
     sender = WebhookSender(client, clock, WebhookLimits(max_body_bytes=64))
     outcome = await sender.send(f"{receiver.url}/ok", message(), [secret])
