@@ -69,6 +69,11 @@ class TestPartners:
         assert in_force["amendment"] == ("correct", "amendments")
         assert rules["pack_multiple"]["summary"]
 
+    def test_a_profile_says_which_documents_the_partner_sends_and_wants(self, api: httpx.Client) -> None:
+        documents = api.get("/v1/partners/NORDPIPE").json()["documents"]
+        assert set(documents) >= {"outbound_format", "x12", "edifact", "functional_ack", "spreadsheet"}
+        assert documents["functional_ack"] in {"auto", "997", "999", "none"}
+
     def test_an_unknown_partner_is_404_problem_json(self, api: httpx.Client) -> None:
         problem = assert_problem(api.get("/v1/partners/NOBODY"), 404, "not-found")
         assert problem["detail"] == "Partner NOBODY does not exist."

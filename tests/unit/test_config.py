@@ -201,7 +201,54 @@ PARTNER_MISTAKES = [
         "policy.rules.discontinued_product",
         "contradicts substitute_successor: true",
     ),
+    (
+        "documents:\n  outbound_format: x12\n",
+        3,
+        "documents",
+        "outbound_format is x12, so give documents.x12 with our_id",
+    ),
+    ("documents:\n  order_response: true\n", 3, "documents", "order_response and ship_notice need an outbound_format"),
+    ("documents:\n  x12: {our_id: LS, version: '003040'}\n", 4, "documents.x12.version", "'004010' or '005010'"),
+    ("documents:\n  functional_ack: '998'\n", 4, "documents.functional_ack", "'auto', '997', '999' or 'none'"),
+    ("documents:\n  acknowledgement_window: soon\n", 4, "documents.acknowledgement_window", "duration"),
+    (
+        "documents:\n  spreadsheet: {columns: {po: [PO]}}\n",
+        4,
+        "documents.spreadsheet.columns.po",
+        "",
+    ),
 ]
+
+
+def test_a_documents_section_becomes_the_partners_document_profile(config: Path) -> None:
+    write(
+        config / "partners",
+        "TEST.yaml",
+        """
+        code: TEST
+        name: Test
+        documents:
+          outbound_format: x12
+          x12: {our_id: LIGHTSOFF, partner_id: TESTBUYER, version: "005010"}
+          functional_ack: "999"
+          order_response: true
+          acknowledgement_window: PT24H
+          inbound_folder: drop/TEST
+          spreadsheet: {sheet: Orders, decimal_separator: ",", columns: {po_number: [Bestellnummer]}}
+        """,
+    )
+    profile = load_reference_data(config).partner("TEST")
+    assert profile is not None
+    documents = profile.documents
+    assert (documents.outbound_format, documents.functional_ack.value, documents.order_response) == ("x12", "999", True)
+    assert documents.x12 is not None
+    assert (documents.x12.our_id, documents.x12.our_qualifier, documents.x12.version) == ("LIGHTSOFF", "ZZ", "005010")
+    assert documents.acknowledgement_window == timedelta(hours=24)
+    assert documents.spreadsheet == {
+        "sheet": "Orders",
+        "decimal_separator": ",",
+        "columns": {"po_number": ("Bestellnummer",)},
+    }
 
 
 @pytest.mark.parametrize(("profile", "line", "field", "message"), PARTNER_MISTAKES)
@@ -221,7 +268,7 @@ def test_a_profile_that_is_not_a_mapping_says_what_it_should_be(config: Path, te
     path = write(config / "partners", "TEST.yaml", text)
     [problem] = problems(config)
     assert problem == f"{path}:1: should be keys and values (code, name, identifiers, ship_to, ship_to_codes, " + (
-        f"customer_skus, uom_synonyms, contacts, policy), {found}"
+        f"customer_skus, uom_synonyms, contacts, policy, documents), {found}"
     )
 
 

@@ -23,10 +23,21 @@ def examples() -> dict[str, str]:
     """The YAML examples, by the file each names in its first line (``# partners/ACME.yaml``)."""
     found = {}
     for language, text in BLOCKS:
-        if language == "yaml":
-            first, _, _ = text.partition("\n")
+        first, _, _ = text.partition("\n")
+        if language == "yaml" and re.fullmatch(r"# \S+\.yaml", first.strip()):
             found[first.removeprefix("# ").strip()] = text
     return found
+
+
+def test_the_documents_example_is_a_valid_part_of_a_profile(tmp_path: Path) -> None:
+    write_examples(tmp_path)
+    [section] = [text for language, text in BLOCKS if text.startswith("# in partners/ACME.yaml")]
+    profile = tmp_path / "partners" / "ACME.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + section, encoding="utf-8")
+    acme = load_reference_data(tmp_path).partner("ACME")
+    assert acme is not None
+    assert acme.documents.x12 is not None
+    assert (acme.documents.outbound_format, acme.documents.x12.partner_id) == ("x12", "ACMEBUYER")
 
 
 def write_examples(folder: Path) -> None:

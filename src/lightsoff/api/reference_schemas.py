@@ -7,12 +7,13 @@ a key here has the name it has in ``partners/<CODE>.yaml`` or ``products.yaml``.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from lightsoff.api.schemas import AddressRead, Quantity
 from lightsoff.domain.policy import PartnerPolicy
-from lightsoff.domain.reference_data import Identifiers, Location, Partner, Product
+from lightsoff.domain.reference_data import DocumentProfile, EdiParties, Identifiers, Location, Partner, Product
 from lightsoff.rules.effective import EffectiveRule
 from lightsoff.services.reference_queries import PartnerProfile
 
@@ -110,6 +111,59 @@ class RuleInForceRead(BaseModel):
         return cls(rule=rule.rule, outcome=rule.outcome.value, source=rule.source, summary=rule.summary)
 
 
+class EdiPartiesRead(BaseModel):
+    our_id: str
+    our_qualifier: str
+    partner_id: str | None
+    partner_qualifier: str | None
+    version: str | None
+    association: str | None
+
+    @classmethod
+    def of(cls, parties: EdiParties | None) -> EdiPartiesRead | None:
+        if parties is None:
+            return None
+        return cls(
+            our_id=parties.our_id,
+            our_qualifier=parties.our_qualifier,
+            partner_id=parties.partner_id,
+            partner_qualifier=parties.partner_qualifier,
+            version=parties.version,
+            association=parties.association,
+        )
+
+
+class DocumentProfileRead(BaseModel):
+    """What the partner sends and wants back as documents (docs/configuration.md, ``documents``)."""
+
+    outbound_format: str | None
+    x12: EdiPartiesRead | None
+    edifact: EdiPartiesRead | None
+    functional_ack: str
+    order_response: bool
+    ship_notice: bool
+    acknowledgement_window_seconds: int | None
+    inbound_folder: str | None
+    outbound_folder: str | None
+    spreadsheet: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, profile: DocumentProfile) -> DocumentProfileRead:
+        window = profile.acknowledgement_window
+        return cls(
+            outbound_format=profile.outbound_format,
+            x12=EdiPartiesRead.of(profile.x12),
+            edifact=EdiPartiesRead.of(profile.edifact),
+            functional_ack=profile.functional_ack.value,
+            order_response=profile.order_response,
+            ship_notice=profile.ship_notice,
+            acknowledgement_window_seconds=int(window.total_seconds()) if window is not None else None,
+            inbound_folder=profile.inbound_folder,
+            outbound_folder=profile.outbound_folder,
+            spreadsheet=dict(profile.spreadsheet) if profile.spreadsheet is not None else None,
+        )
+
+
 class PartnerRead(PartnerSummaryRead):
     ship_to: list[LocationRead]
     ship_to_codes: dict[str, str] = Field(description="the partner's other ship-to codes → the location's code")
@@ -118,6 +172,7 @@ class PartnerRead(PartnerSummaryRead):
     contacts: list[ContactRead]
     policy: PolicyRead
     rules: list[RuleInForceRead] = Field(description="every rule, in the order it runs, as it applies to this partner")
+    documents: DocumentProfileRead
 
     @classmethod
     def of_profile(cls, profile: PartnerProfile) -> PartnerRead:
@@ -131,6 +186,7 @@ class PartnerRead(PartnerSummaryRead):
             contacts=[ContactRead(name=c.name, email=c.email, role=c.role) for c in partner.contacts],
             policy=PolicyRead.of(partner.policy),
             rules=[RuleInForceRead.of(rule) for rule in profile.rules],
+            documents=DocumentProfileRead.of(partner.documents),
         )
 
 

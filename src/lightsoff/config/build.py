@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from lightsoff.config.schema import (
     AddressConfig,
+    DocumentsConfig,
+    EdiPartiesConfig,
     IdentifiersConfig,
     PartnerConfig,
     PolicyConfig,
@@ -14,6 +16,8 @@ from lightsoff.domain.customer_order import Address
 from lightsoff.domain.policy import PartnerPolicy
 from lightsoff.domain.reference_data import (
     Contact,
+    DocumentProfile,
+    EdiParties,
     Identifiers,
     Location,
     PalletPack,
@@ -56,6 +60,35 @@ def partner(config: PartnerConfig) -> Partner:
         identifiers=_identifiers(config.identifiers),
         contacts=tuple(Contact(contact.name, contact.email, contact.role) for contact in config.contacts),
         policy=policy(config.policy),
+        documents=documents(config.documents),
+    )
+
+
+def documents(config: DocumentsConfig) -> DocumentProfile:
+    return DocumentProfile(
+        outbound_format=config.outbound_format,
+        x12=_parties(config.x12),
+        edifact=_parties(config.edifact),
+        functional_ack=config.functional_ack,
+        order_response=config.order_response,
+        ship_notice=config.ship_notice,
+        acknowledgement_window=config.acknowledgement_window,
+        inbound_folder=config.inbound_folder,
+        outbound_folder=config.outbound_folder,
+        spreadsheet=config.spreadsheet.model_dump(exclude_defaults=True) if config.spreadsheet else None,
+    )
+
+
+def _parties(config: EdiPartiesConfig | None) -> EdiParties | None:
+    if config is None:
+        return None
+    return EdiParties(
+        our_id=config.our_id,
+        our_qualifier=config.our_qualifier,
+        partner_id=config.partner_id,
+        partner_qualifier=config.partner_qualifier,
+        version=config.version,
+        association=config.association,
     )
 
 

@@ -18,7 +18,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from lightsoff.domain import gs1
 from lightsoff.domain.exception_cases import Severity
 from lightsoff.domain.policy import DEFAULT_POLICY, Amendments, RepeatOrders, Rounding, RuleOutcome, ShortShipment
-from lightsoff.domain.reference_data import ProductStatus
+from lightsoff.domain.reference_data import FunctionalAck, ProductStatus
+from lightsoff.formats.spreadsheet.mapping import SpreadsheetMapping
 
 
 def _matching(pattern: str, meaning: str) -> AfterValidator:
@@ -143,6 +144,54 @@ class PolicyConfig(Strict):
     rules: dict[str, RuleOutcome] = Field(default_factory=dict, description="rule id → outcome")
 
 
+Qualifier = Annotated[str, _matching("^[0-9A-Z]{1,4}$", "a qualifier (1-4 capitals or digits: ZZ, 14)")]
+Folder = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class EdiPartiesConfig(Strict):
+    our_id: Annotated[str, Field(min_length=1, max_length=35)]
+    our_qualifier: Qualifier = "ZZ"
+    partner_id: Annotated[str, Field(min_length=1, max_length=35)] | None = None
+    partner_qualifier: Qualifier | None = None
+    version: str | None = None
+    association: str | None = None
+
+
+class X12PartiesConfig(EdiPartiesConfig):
+    version: Literal["004010", "005010"] | None = None
+
+
+class EdifactPartiesConfig(EdiPartiesConfig):
+    our_qualifier: Qualifier = "14"
+    version: Literal["D96A", "D01B"] | None = None
+
+
+class DocumentsConfig(Strict):
+    """What the partner sends and wants back as documents, and the channel: ``documents:`` of a profile."""
+
+    outbound_format: Literal["x12", "edifact"] | None = None
+    x12: X12PartiesConfig | None = None
+    edifact: EdifactPartiesConfig | None = None
+    functional_ack: FunctionalAck = FunctionalAck.AUTO
+    order_response: bool = False
+    ship_notice: bool = False
+    acknowledgement_window: timedelta | None = Field(default=None, description="ISO 8601 duration, such as PT24H")
+    inbound_folder: Folder | None = None
+    outbound_folder: Folder | None = None
+    spreadsheet: SpreadsheetMapping | None = None
+
+    @model_validator(mode="after")
+    def _outbound_parties(self) -> DocumentsConfig:
+        if self.outbound_format is not None and getattr(self, self.outbound_format) is None:
+            raise ValueError(
+                f"outbound_format is {self.outbound_format}, so give documents.{self.outbound_format} with our_id "
+                "(lightsoff's interchange id towards this partner)"
+            )
+        if (self.order_response or self.ship_notice) and self.outbound_format is None:
+            raise ValueError("order_response and ship_notice need an outbound_format (x12 or edifact)")
+        return self
+
+
 class PartnerConfig(Strict):
     """One partner profile: ``partners/<CODE>.yaml``."""
 
@@ -155,6 +204,7 @@ class PartnerConfig(Strict):
     uom_synonyms: dict[Code, Unit] = Field(default_factory=dict, description="the partner's unit → ours")
     contacts: list[ContactConfig] = Field(default_factory=list)
     policy: PolicyConfig = PolicyConfig()
+    documents: DocumentsConfig = DocumentsConfig()
 
 
 class PalletConfig(Strict):

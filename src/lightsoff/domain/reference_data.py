@@ -68,6 +68,58 @@ class Contact:
 
 
 @dataclass(frozen=True, slots=True)
+class EdiParties:
+    """Who is who in EDI envelopes with this partner, and which version lightsoff writes to it."""
+
+    our_id: str
+    """lightsoff's interchange id: the receiver of what the partner sends, the sender of what lightsoff sends."""
+    our_qualifier: str
+    partner_id: str | None = None
+    """The partner's id in what lightsoff sends; default: its first EDI sender id."""
+    partner_qualifier: str | None = None
+    version: str | None = None
+    """What lightsoff writes: X12 ``004010`` or ``005010``; EDIFACT ``D96A`` or ``D01B``. Default: as received."""
+    association: str | None = None
+    """EDIFACT only: the EANCOM association code (``EAN008``…), or None for plain UN/EDIFACT."""
+
+
+class FunctionalAck(StrEnum):
+    AUTO = "auto"
+    """In the inbound document's own standard and version: 997 for X12 4010, 999 for 5010, CONTRL for EDIFACT."""
+    X12_997 = "997"
+    X12_999 = "999"
+    NONE = "none"
+    """The partner does not want them."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentProfile:
+    """What the partner sends in and wants back, and through which channel.
+
+    The spreadsheet layout is kept as the configuration gave it (validated there); the spreadsheet
+    codec reads it into its own mapping, so the domain does not depend on a codec.
+    """
+
+    outbound_format: str | None = None
+    """``x12`` or ``edifact`` for order responses and ship notices; None: the partner gets no EDI from us."""
+    x12: EdiParties | None = None
+    edifact: EdiParties | None = None
+    functional_ack: FunctionalAck = FunctionalAck.AUTO
+    order_response: bool = False
+    """Send an 855 / ORDRSP once an order is decided (validated, its lines changed or rejected)."""
+    ship_notice: bool = False
+    """Send an 856 / DESADV for each confirmed shipment."""
+    acknowledgement_window: timedelta | None = None
+    """A document lightsoff sent and the partner has not acknowledged within this raises an exception case."""
+    inbound_folder: str | None = None
+    """The partner's drop folder, watched for files it sends (relative paths: under the data folder)."""
+    outbound_folder: str | None = None
+    """Where documents for the partner are written (relative paths: under the data folder)."""
+    spreadsheet: Mapping[str, object] | None = None
+    """The column mapping of the partner's CSV/XLSX orders (see formats/spreadsheet/mapping.py)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Partner:
     code: str
     name: str
@@ -81,6 +133,7 @@ class Partner:
     identifiers: Identifiers = field(default_factory=Identifiers)
     contacts: tuple[Contact, ...] = ()
     policy: PartnerPolicy = DEFAULT_POLICY
+    documents: DocumentProfile = field(default_factory=DocumentProfile)
 
     def location_for(self, code: str) -> str | None:
         """The code of the location ``code`` names through the code list or a location's GLN; None if none."""
