@@ -33,8 +33,9 @@ from lightsoff.formats.edifact import read_edifact
 from lightsoff.formats.edifact.lexer import lex
 
 HERE = Path(__file__).parent
-RESULTS = HERE / "RESULTS.md"
-BEGIN, END = "<!-- documents-edifact:begin -->", "<!-- documents-edifact:end -->"
+sys.path.insert(0, str(HERE))
+from results import RESULTS, record  # noqa: E402 (bench/ is not a package)
+
 console = Console()
 
 
@@ -147,16 +148,6 @@ def markdown(rows: list[list[str]]) -> str:
     return head + table
 
 
-def record(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if BEGIN in text:
-        before, _, rest = text.partition(BEGIN)
-        _, _, after = rest.partition(END)
-        RESULTS.write_text(f"{before}{BEGIN}\n{section}{END}{after}")
-    else:
-        RESULTS.write_text(f"{text.rstrip()}\n\n## EDIFACT documents\n\n{BEGIN}\n{section}{END}\n")
-
-
 def main(
     seconds: Annotated[float, typer.Option(help="measured seconds per point")] = 3,
     write: Annotated[bool, typer.Option(help="write the table into bench/RESULTS.md")] = True,
@@ -169,7 +160,7 @@ def main(
         table.add_row(*row)
     console.print(table)
     if write:
-        record(markdown(rows))
+        record("documents-edifact", "EDIFACT documents", markdown(rows))
         console.print(f"written to {RESULTS.relative_to(HERE.parent)}")
 
 

@@ -8,11 +8,8 @@ several rounds, and writes the table into bench/RESULTS.md between the documents
 
 from __future__ import annotations
 
-import os
-import platform
-import subprocess
+import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -22,9 +19,9 @@ from rich.table import Table
 
 from lightsoff.formats.x12 import read_x12
 
-HERE = Path(__file__).parent
-RESULTS = HERE / "RESULTS.md"
-BEGIN, END = "<!-- documents-x12:begin -->", "<!-- documents-x12:end -->"
+sys.path.insert(0, str(Path(__file__).parent))
+from results import RESULTS, how_it_ran, record
+
 console = Console()
 
 
@@ -80,24 +77,6 @@ def measure(data: bytes, orders_per_read: int, seconds: float) -> tuple[float, f
     return orders_per_read / best, len(data) / best / 1_000_000
 
 
-def header() -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
-    return (
-        f"Run {date.today()} on {os.cpu_count()} cores, Python {platform.python_version()}, commit "
-        f"{commit.stdout.strip() or 'unknown'}; `read_x12` end to end (tokenize, envelope checks, 850 mapping), "
-        "best round, one core.\n\n"
-    )
-
-
-def record(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if BEGIN not in text:
-        text = text.rstrip("\n") + f"\n\n## Documents: X12\n\n{BEGIN}\n{END}\n"
-    before, _, rest = text.partition(BEGIN)
-    _, _, after = rest.partition(END)
-    RESULTS.write_text(f"{before}{BEGIN}\n{section}{END}{after}")
-
-
 def main(
     seconds: Annotated[float, typer.Option(help="measured seconds per case")] = 3,
     write: Annotated[bool, typer.Option(help="write the table into bench/RESULTS.md")] = True,
@@ -120,7 +99,8 @@ def main(
     if write:
         lines = ["| input | bytes | orders/s | MB/s |", "|---|---|---|---|"]
         lines += [f"| {' | '.join(row)} |" for row in rows]
-        record(header() + "\n".join(lines) + "\n")
+        what = "`read_x12` end to end (tokenize, envelope checks, 850 mapping), best round, one core"
+        record("documents-x12", "Documents: X12", how_it_ran(what) + "\n".join(lines) + "\n")
         console.print(f"recorded in {RESULTS}")
 
 

@@ -17,6 +17,7 @@ import io
 import os
 import platform
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -31,8 +32,9 @@ from rich.table import Table
 from lightsoff.formats.documents import ReadDocument
 from lightsoff.formats.spreadsheet import SpreadsheetLimits, SpreadsheetMapping, read_csv, read_xlsx
 
-RESULTS = Path(__file__).parent / "RESULTS.md"
-BEGIN, END = "<!-- documents-xlsx:begin -->", "<!-- documents-xlsx:end -->"
+sys.path.insert(0, str(Path(__file__).parent))
+from results import RESULTS, record
+
 COLUMNS = ("file", "rows", "size KB", "best s", "rows/s", "orders", "problems")
 HEADER = ["Bestellnummer", "Bestelldatum", "Liefertermin", "Lieferort", "Pos", "Artikel", "Menge", "ME", "Bemerkung"]
 MAPPING = SpreadsheetMapping(
@@ -132,15 +134,6 @@ def markdown(table_rows: list[tuple[str, ...]], repeat: int) -> str:
     return header + "\n\n" + "\n".join(lines) + "\n"
 
 
-def record(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if BEGIN not in text:
-        text = text.rstrip("\n") + f"\n\n## Documents: XLSX and CSV import\n\n{BEGIN}\n{END}\n"
-    before, _, rest = text.partition(BEGIN)
-    _, _, after = rest.partition(END)
-    RESULTS.write_text(f"{before}{BEGIN}\n{section}{END}{after}")
-
-
 def main(
     count: Annotated[int, typer.Option("--rows", help="order lines in the file")] = 10_000,
     repeat: Annotated[int, typer.Option(help="runs per file; the best counts")] = 3,
@@ -152,7 +145,7 @@ def main(
         table.add_row(*row)
     console.print(table)
     if write:
-        record(markdown(table_rows, repeat))
+        record("documents-xlsx", "Documents: XLSX and CSV import", markdown(table_rows, repeat))
         console.print(f"recorded in {RESULTS}")
 
 

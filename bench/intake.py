@@ -46,9 +46,9 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
 from loadgen import Run, load
+from results import RESULTS, record
 
 HERE = Path(__file__).parent
-RESULTS = HERE / "RESULTS.md"
 console = Console()
 
 PARTNERS = {
@@ -233,16 +233,6 @@ def markdown(rows: list[tuple[str, ...]], seconds: float) -> str:
     return header + "\n\n" + "\n".join(lines) + "\n"
 
 
-def record(section: str, marker: str = "intake", title: str = "Intake") -> None:
-    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if begin not in text:
-        text = text.rstrip("\n") + f"\n\n## {title}\n\n{begin}\n{end}\n"
-    before, _, rest = text.partition(begin)
-    _, _, after = rest.partition(end)
-    RESULTS.write_text(f"{before}{begin}\n{section}{end}{after}")
-
-
 Pairs = dict[tuple[str, int], list[tuple[Run, Run]]]
 """(how, concurrency) → one (secured, open) pair of runs per round."""
 
@@ -334,7 +324,7 @@ def security_main(concurrencies: list[int], rounds: int, seconds: float, warmup:
     section = security_markdown(pairs, seconds, (before, load_average()))
     console.print(section)
     if write:
-        record(section, marker="intake-security", title="Intake with authentication and audit on, and off")
+        record("intake-security", "Intake with authentication and audit on, and off", section)
         console.print(f"recorded in {RESULTS}")
 
 
@@ -360,7 +350,7 @@ def main(
     ratios = security_ratios(results)
     console.print(ratios)
     if write:
-        record(markdown(rows, seconds) + "\n" + ratios + "\n")
+        record("intake", "Intake", markdown(rows, seconds) + "\n" + ratios + "\n")
         console.print(f"recorded in {RESULTS}")
 
 

@@ -12,9 +12,7 @@ which runs before the order is parsed. Writes the table into bench/RESULTS.md be
 
 from __future__ import annotations
 
-import os
-import platform
-import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -35,9 +33,9 @@ from lightsoff.rules.draft import RuleContext
 from lightsoff.rules.engine import evaluate
 from lightsoff.rules.malformed import normalize
 
-HERE = Path(__file__).parent
-RESULTS = HERE / "RESULTS.md"
-BEGIN, END = "<!-- rules:begin -->", "<!-- rules:end -->"
+sys.path.insert(0, str(Path(__file__).parent))
+from results import RESULTS, how_it_ran, record
+
 PRODUCTS, PARTNERS, LINES = 10_000, 50, 20
 console = Console()
 
@@ -131,24 +129,6 @@ def best_rate(work: Callable[[], Any], seconds: float) -> float:
     return 1 / best
 
 
-def header() -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
-    return (
-        f"Run {date.today()} on {os.cpu_count()} cores, Python {platform.python_version()}, commit "
-        f"{commit.stdout.strip() or 'unknown'}; one process, one core, in memory; {PRODUCTS:,} products, "
-        f"{PARTNERS} partners, a {LINES}-line order; best round.\n\n"
-    )
-
-
-def record(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if BEGIN not in text:
-        text = text.rstrip("\n") + f"\n\n## Rules\n\n{BEGIN}\n{END}\n"
-    before, _, rest = text.partition(BEGIN)
-    _, _, after = rest.partition(END)
-    RESULTS.write_text(f"{before}{BEGIN}\n{section}{END}{after}")
-
-
 def main(
     seconds: Annotated[float, typer.Option(help="measured seconds per case")] = 3,
     write: Annotated[bool, typer.Option(help="write the table into bench/RESULTS.md")] = True,
@@ -178,7 +158,8 @@ def main(
     console.print(table)
     if write:
         lines = ["| case | orders/s | µs per order |", "|---|---|---|", *(f"| {' | '.join(row)} |" for row in rows)]
-        record(header() + "\n".join(lines) + "\n")
+        what = f"one process, in memory; {PRODUCTS:,} products, {PARTNERS} partners, a {LINES}-line order; best round"
+        record("rules", "Rules", how_it_ran(what) + "\n".join(lines) + "\n")
         console.print(f"recorded in {RESULTS}")
 
 
