@@ -36,6 +36,7 @@ unit: install
 
 bench: install
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/documents.py
 
 ## Refresh requirements.lock from a fresh resolution of pyproject.toml.
 lock:
