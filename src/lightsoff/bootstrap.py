@@ -21,6 +21,7 @@ from lightsoff.services.clients import ClientAdministration, new_secret
 from lightsoff.services.documents import DocumentIssuer
 from lightsoff.services.exception_desk import ExceptionDesk
 from lightsoff.services.identifiers import IdentifierService, SsccSettings
+from lightsoff.services.inbound import DocumentIntake
 from lightsoff.services.intake import OrderIntake, new_uuid
 from lightsoff.services.keyring import Keyring
 from lightsoff.services.order_rules import OrderRules
@@ -67,6 +68,8 @@ class Lightsoff:
     intake: OrderIntake
     exceptions: ExceptionDesk
     documents: DocumentIssuer
+    inbound: DocumentIntake
+    """Documents partners send (X12, EDIFACT, CSV, XLSX, e-mail): orders in, acknowledgements back."""
     queries: Queries
     reference: ReferenceQueries
     """The configuration in force: partner profiles and the product master."""
@@ -104,15 +107,21 @@ def bootstrap(
         sscc=SsccSettings(settings.gs1_company_prefix, settings.sscc_extension_digit),
     )
     rules = OrderRules(reference_data, identifiers, clock)
+    intake = OrderIntake(uow, rules, clock)
+    documents = DocumentIssuer(identifiers, clock, new_uuid)
+    inbound = DocumentIntake(
+        uow, intake, documents, reference_data, clock, new_uuid, max_bytes=settings.max_document_bytes
+    )
     return Lightsoff(
         settings=settings,
         database=database,
         uow=uow,
         reference_data=reference_data,
         identifiers=identifiers,
-        intake=OrderIntake(uow, rules, clock),
+        intake=intake,
         exceptions=ExceptionDesk(uow, rules, clock, new_uuid, prepare=rules.prepare),
-        documents=DocumentIssuer(identifiers, clock, new_uuid),
+        documents=documents,
+        inbound=inbound,
         queries=Queries(uow),
         reference=ReferenceQueries(reference_data),
         security=_security(settings, uow, clock),

@@ -84,6 +84,17 @@ class InMemoryMessageArchive:
     def get(self, message_id: str) -> InboundMessage | None:
         return self._state.messages.get(message_id)
 
+    def update(self, message: InboundMessage) -> None:
+        stored = self._state.messages[message.message_id]
+        self._state.messages[message.message_id] = replace(
+            stored,
+            partner=message.partner,
+            outcome=message.outcome,
+            order_ids=message.order_ids,
+            detail=message.detail,
+            processed_at=message.processed_at,
+        )
+
 
 class InMemoryEventLog:
     def __init__(self, state: _State) -> None:
@@ -371,7 +382,11 @@ class InMemoryOutboundDocuments:
     def update(self, document: OutboundDocument) -> None:
         stored = self._state.documents[document.document_id]
         self._state.documents[document.document_id] = replace(
-            stored, status=document.status, updated_at=document.updated_at, detail=document.detail
+            stored,
+            status=document.status,
+            updated_at=document.updated_at,
+            detail=document.detail,
+            acknowledged_at=document.acknowledged_at,
         )
 
 

@@ -48,6 +48,10 @@ class MessageArchive(Protocol):
 
     def get(self, message_id: str) -> InboundMessage | None: ...
 
+    def update(self, message: InboundMessage) -> None:
+        """Its outcome, partner, order ids, detail and ``processed_at``; the body as received never changes."""
+        ...
+
 
 class EventLog(Protocol):
     def append(self, events: Sequence[PendingEvent]) -> list[RecordedEvent]:

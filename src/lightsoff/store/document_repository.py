@@ -61,7 +61,12 @@ class SqlOutboundDocuments:
         self._connection.execute(
             update(_DOCS)
             .where(_DOCS.c.document_id == document.document_id)
-            .values(status=document.status.value, updated_at=document.updated_at, detail=document.detail)
+            .values(
+                status=document.status.value,
+                updated_at=document.updated_at,
+                detail=document.detail,
+                acknowledged_at=document.acknowledged_at,
+            )
         )
 
 
@@ -79,6 +84,7 @@ def _row(document: OutboundDocument) -> dict[str, Any]:
         "created_at": document.created_at,
         "updated_at": document.updated_at,
         "detail": document.detail,
+        "acknowledged_at": document.acknowledged_at,
     }
 
 
@@ -97,4 +103,5 @@ def _document(row: Row[Any]) -> OutboundDocument:
         status=DocumentStatus(values["status"]),
         updated_at=values["updated_at"],
         detail=values["detail"] or {},
+        acknowledged_at=values["acknowledged_at"],
     )
