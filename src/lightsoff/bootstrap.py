@@ -25,13 +25,15 @@ from lightsoff.services.inbound import DocumentIntake
 from lightsoff.services.intake import OrderIntake, new_uuid
 from lightsoff.services.keyring import Keyring
 from lightsoff.services.order_rules import OrderRules
-from lightsoff.services.ports import Clock
+from lightsoff.services.ports import Clock, UnitOfWorkFactory
 from lightsoff.services.queries import Queries
 from lightsoff.services.rate_limits import RateLimiter
 from lightsoff.services.reference_queries import ReferenceQueries
+from lightsoff.services.rerun import DocumentRerun
 from lightsoff.services.tokens import Authenticator, ClientRegistry, TokenIssuer, TokenSettings
 from lightsoff.settings import Settings
 from lightsoff.store import migrate
+from lightsoff.store.dry_run import RolledBackUnitsOfWork
 from lightsoff.store.engine import Database, connect
 from lightsoff.store.factory import SqlUnitOfWorkFactory
 
@@ -69,6 +71,8 @@ class Lightsoff:
     exceptions: ExceptionDesk
     documents: DocumentIssuer
     inbound: DocumentIntake
+    rerun: DocumentRerun
+    """Archived inbound documents run again through today's configuration, for real or dry."""
     """Documents partners send (X12, EDIFACT, CSV, XLSX, e-mail): orders in, acknowledgements back."""
     queries: Queries
     reference: ReferenceQueries
@@ -109,9 +113,14 @@ def bootstrap(
     rules = OrderRules(reference_data, identifiers, clock)
     intake = OrderIntake(uow, rules, clock)
     documents = DocumentIssuer(identifiers, clock, new_uuid)
-    inbound = DocumentIntake(
-        uow, intake, documents, reference_data, clock, new_uuid, max_bytes=settings.max_document_bytes
-    )
+
+    def inbound_on(units: UnitOfWorkFactory) -> DocumentIntake:
+        order_intake = intake if units is uow else OrderIntake(units, rules, clock)
+        return DocumentIntake(
+            units, order_intake, documents, reference_data, clock, new_uuid, max_bytes=settings.max_document_bytes
+        )
+
+    inbound = inbound_on(uow)
     return Lightsoff(
         settings=settings,
         database=database,
@@ -122,6 +131,7 @@ def bootstrap(
         exceptions=ExceptionDesk(uow, rules, clock, new_uuid, prepare=rules.prepare),
         documents=documents,
         inbound=inbound,
+        rerun=DocumentRerun(uow, inbound, inbound_on, lambda: RolledBackUnitsOfWork(database)),
         queries=Queries(uow),
         reference=ReferenceQueries(reference_data),
         security=_security(settings, uow, clock),

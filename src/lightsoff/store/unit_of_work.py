@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, RootTransaction
+from sqlalchemy import Connection, NestedTransaction, RootTransaction
 from sqlalchemy.exc import OperationalError
 
 from lightsoff.domain.errors import Unavailable
@@ -77,6 +77,11 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._transaction is not None, "commit outside the unit of work"
         self._transaction.commit()
+
+    def savepoint(self) -> NestedTransaction:
+        """A savepoint in this unit of work's transaction (``commit`` releases it, ``rollback`` undoes it)."""
+        assert self._connection is not None, "outside the unit of work"
+        return self._connection.begin_nested()
 
     @property
     def driver_connection(self) -> Any:
