@@ -25,6 +25,7 @@ from lightsoff.api.routes import (
     partners,
     problems,
     products,
+    rerun,
     subscriptions,
 )
 from lightsoff.api.schemas import InvalidRequestRead, ProblemRead
@@ -55,6 +56,7 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
         subscriptions.dead_letters_router,
         partners.router,
         products.router,
+        rerun.router,
     ):
         app.include_router(router)
     install_error_handlers(app)
