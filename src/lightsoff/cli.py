@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from lightsoff.api.app import create_app
 from lightsoff.bootstrap import Lightsoff, SystemClock, bootstrap, ensure_demo_client
 from lightsoff.config.loader import load_reference_data
+from lightsoff.connectors.folder import FolderWatcher
 from lightsoff.delivery_runtime import RelayThread
 from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
 from lightsoff.domain.audit import AuditEntry
@@ -39,6 +40,7 @@ from lightsoff.services.intake import Submission
 from lightsoff.services.replay import rebuild_read_models
 from lightsoff.settings import Settings
 from lightsoff.store import migrate
+from lightsoff.watch_runtime import WatchThread, build_watcher
 
 app = typer.Typer(
     help="lightsoff: the integration layer between customer orders and the shop floor.", no_args_is_help=True
@@ -126,6 +128,8 @@ def serve(
     configure_logging(settings.log_level, settings.log_format)
     lightsoff = assemble(settings)
     require_current_schema(lightsoff)
+    watcher = configured_watcher(lightsoff)
+    watching = WatchThread(prepared(watcher)) if watcher.folders else None
     credentials = demo_client(lightsoff) if demo and lightsoff.security.enabled else None
     print_banner(lightsoff, credentials)
     relay = RelayThread(lightsoff) if settings.relay_embedded else None
@@ -133,6 +137,8 @@ def serve(
         relay.start()
     notifications = NotificationThread(lightsoff.notifications)
     notifications.start()
+    if watching is not None:
+        watching.start()
     try:
         uvicorn.run(
             create_app(lightsoff),
@@ -144,9 +150,28 @@ def serve(
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     finally:
+        if watching is not None:
+            watching.stop()
         notifications.stop()
         if relay is not None:
             relay.stop()
+
+
+def configured_watcher(lightsoff: Lightsoff) -> FolderWatcher:
+    """The drop-folder watcher of the partners' profiles; partners sharing a folder: one error line."""
+    try:
+        return build_watcher(lightsoff)
+    except ConfigurationError as exc:
+        raise CliError("; ".join(exc.problems)) from exc
+
+
+def prepared(watcher: FolderWatcher) -> FolderWatcher:
+    """The watcher, its folders created and readable; else one error line naming the folder."""
+    try:
+        watcher.prepare()
+    except OSError as exc:
+        raise CliError(f"cannot use the drop folder {exc.filename}: {exc.strerror or exc}") from exc
+    return watcher
 
 
 def demo_client(lightsoff: Lightsoff) -> tuple[str, str]:
@@ -168,6 +193,10 @@ def print_banner(lightsoff: Lightsoff, credentials: tuple[str, str] | None) -> N
     notifier = lightsoff.notifications.notifier
     mail = f"e-mail via {notifier.mailer.describe()}" if notifier else "off (no LIGHTSOFF_SMTP_HOST)"
     out.print(f"  exception notifications: {mail}", highlight=False, markup=False)
+    folders = [p for p in partners if p.documents.inbound_folder]
+    if folders:
+        watched = ", ".join(f"{p.code} {settings.data_dir / str(p.documents.inbound_folder)}" for p in folders)
+        out.print(f"  drop folders watched: {watched}", highlight=False, markup=False)
     if not lightsoff.security.enabled:
         out.print("  [bold red]authentication and audit are OFF (LIGHTSOFF_INSECURE_NO_AUTH)[/]")
     if credentials is not None:
@@ -442,7 +471,7 @@ def guarded(command: Callable[[], T]) -> None:
         sys.exit(2)
 
 
-from lightsoff import cli_delivery, cli_notify  # noqa: E402, F401 - they register their commands on ``app``
+from lightsoff import cli_delivery, cli_notify, cli_watch  # noqa: E402, F401 - they register their commands on ``app``
 
 if __name__ == "__main__":
     # Run as ``python -m lightsoff.cli``, this file is ``__main__``; the delivery commands register on the

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = Field(default=None, description="CA certificates to trust for the mail server")
     notify_poll_seconds: float = Field(default=5.0, gt=0, description="how often new cases are looked for to mail")
     escalation_poll_seconds: float = Field(default=60.0, gt=0, description="how often overdue cases are looked for")
+    watch_poll_seconds: float = Field(default=1.0, gt=0, description="how often partners' drop folders are scanned")
+    watch_settle_seconds: float = Field(
+        default=2.0, ge=0, description="a dropped file is taken once unchanged for this long (over two scans)"
+    )
 
     @model_validator(mode="after")
     def _formats_usable(self) -> Settings:

@@ -368,3 +368,22 @@ def test_a_folder_that_went_away_is_reported_once_then_again_when_it_is_back(
     assert watcher.scan() == [], "reported on every scan"
     away.rename(folder.path)
     assert watcher.scan() == [FolderTrouble(folder, None)]
+
+
+def test_a_file_over_the_size_limit_goes_to_failed_unread(folder: DropFolder, intake: RecordingIntake) -> None:
+    clock = Clock()
+    settings = WatchSettings(settle_seconds=2.0, max_bytes=10)
+    watcher = FolderWatcher([folder], intake, settings, monotonic=clock)
+    watcher.prepare()
+    (folder.path / "huge.edi").write_bytes(b"x" * 11)
+    watcher.scan()
+    clock.now += 2.0
+    [event] = watcher.scan()
+    assert isinstance(event, FileHandled)
+    assert event.failed
+    assert intake.received == []
+    sidecar = json.loads((folder.path / "failed" / "huge.edi.error.json").read_text())
+    assert sidecar["message_id"] is None
+    assert sidecar["problems"][0]["code"] == "too_large"
+    assert "11 bytes; at most 10" in sidecar["problems"][0]["message"]
+    assert (folder.path / "failed" / "huge.edi").read_bytes() == b"x" * 11

@@ -71,6 +71,8 @@ class WatchSettings:
     """How long a file's size and modification time must stay unchanged before it is taken."""
     retry_seconds: float = 30.0
     """How long a file waits after the intake raised (the database was down) before it is tried again."""
+    max_bytes: int | None = None
+    """A larger file is not read: it goes to failed/ with a sidecar saying so (and nothing is archived)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +217,10 @@ class FolderWatcher:
         with handle:
             if not _lock(handle) or not _same_file(path, handle):
                 return None  # another watcher has it, or has already moved it
+            limit = self._settings.max_bytes
+            if limit is not None and state.seen[name].signature[0] > limit:
+                del state.seen[name]
+                return self._refuse(folder, name, limit)
             data = handle.read()
             if _signature(handle) != state.seen[name].signature:
                 del state.seen[name]  # written to again after all: wait until it settles anew
@@ -239,6 +245,20 @@ class FolderWatcher:
             journal.put(name, entry)
         moved = self._move(folder, name, entry, journal)
         return FileHandled(folder, name, moved, entry.message_id, entry.failed, entry.outcome, resumed=resumed)
+
+    def _refuse(self, folder: DropFolder, name: str, limit: int) -> FileHandled:
+        """Too large to read: kept in failed/ as it is, with a sidecar (the archive would not take it either)."""
+        size = (folder.path / name).stat().st_size
+        problem = {
+            "location": "the file",
+            "code": "too_large",
+            "message": f"The file has {size:,} bytes; at most {limit:,} are read (LIGHTSOFF_MAX_DOCUMENT_BYTES). "
+            "Split it into several files.",
+        }
+        entry = JournalEntry("", "", True, {"format": None, "problems": [problem], "orders": []})
+        moved = move_unique(folder.path / name, folder.path / FAILED)
+        write_atomically(moved.with_name(moved.name + SIDECAR_SUFFIX), sidecar(name, folder.partner, entry))
+        return FileHandled(folder, name, moved, "", True, entry.outcome)
 
     def _move(self, folder: DropFolder, name: str, entry: JournalEntry, journal: Journal) -> Path:
         target = folder.path / (FAILED if entry.failed else DONE)
@@ -278,15 +298,17 @@ def sidecar(name: str, partner: str, entry: JournalEntry) -> dict[str, Any]:
         for order in outcome.get("orders", [])
         if order.get("problems")
     ]
+    archived = bool(entry.message_id)
+    see = f"GET /v1/messages/{entry.message_id}; re-run with `lightsoff inbound rerun {entry.message_id}`"
     return {
         "file": name,
         "partner": partner,
-        "message_id": entry.message_id,
-        "sha256": entry.sha256,
+        "message_id": entry.message_id or None,
+        "sha256": entry.sha256 or None,
         "format": outcome.get("format"),
         "problems": outcome.get("problems", []),
         "orders": orders,
-        "see": f"GET /v1/messages/{entry.message_id}; re-run with `lightsoff inbound rerun {entry.message_id}`",
+        "see": see if archived else "the file was not read; fix it and drop it again",
     }
 
 

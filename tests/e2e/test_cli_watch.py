@@ -1,0 +1,133 @@
+"""``lightsoff watch``, ``serve`` watching drop folders, and ``lightsoff inbound rerun``, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
+from tests.e2e.test_cli import LIGHTSOFF, free_port, read_until, run
+from tests.integration.test_rerun import x12_850
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("LIGHTSOFF_")}
+    return clean | {"LIGHTSOFF_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+
+
+FAST = {"LIGHTSOFF_WATCH_POLL_SECONDS": "0.1", "LIGHTSOFF_WATCH_SETTLE_SECONDS": "0.3"}
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """The demo configuration with a drop folder for ACME, and ACME refusing unknown products."""
+    folder = tmp_path / "config"
+    shutil.copytree(DEMO_CONFIG_DIR, folder)
+    profile = folder / "partners" / "ACME.yaml"
+    text = profile.read_text().replace("policy:\n", "policy:\n  rules: {unknown_product: reject}\n", 1)
+    profile.write_text(text + "documents:\n  inbound_folder: drop/ACME/in\n")
+    return folder
+
+
+@pytest.fixture
+def watching(env: dict[str, str], config: Path) -> dict[str, str]:
+    ready = env | FAST | {"LIGHTSOFF_CONFIG_DIR": str(config)}
+    run("db", "upgrade", env=ready, check=True)
+    return ready
+
+
+def inbox(env: dict[str, str]) -> Path:
+    return Path(env["LIGHTSOFF_DATA_DIR"]) / "drop" / "ACME" / "in"
+
+
+def test_watch_once_takes_the_files_in_and_says_where_they_went(watching: dict[str, str]) -> None:
+    folder = inbox(watching)
+    folder.mkdir(parents=True)
+    (folder / "PO-1.edi").write_bytes(x12_850("PO-WATCH-1", ["VP*WID-100", "BP*A-7788"]))
+    (folder / "broken.edi").write_bytes(b"ISA*00*broken")
+    result = run("watch", "--once", env=watching, check=True)
+    assert f"watching 1 drop folder(s): ACME {folder}" in result.stdout
+    assert "ACME PO-1.edi → done/PO-1.edi: message " in result.stdout
+    assert "1 order(s): 1 accepted" in result.stdout
+    assert "ACME broken.edi → failed/broken.edi: failed: " in result.stdout
+    sidecar = json.loads((folder / "failed" / "broken.edi.error.json").read_text())
+    assert sidecar["problems"]
+    with sqlite3.connect(Path(watching["LIGHTSOFF_DATA_DIR"]) / "lightsoff.db") as db:
+        channels = db.execute("SELECT channel, count(*) FROM messages GROUP BY channel").fetchall()
+    db.close()
+    assert dict(channels)["folder"] == 3, "two documents and the canonical order taken from one"
+
+
+def test_watch_without_any_drop_folder_is_one_error_line(env: dict[str, str]) -> None:
+    run("db", "upgrade", env=env, check=True)
+    result = run("watch", "--once", env=env | {"LIGHTSOFF_CONFIG_DIR": str(DEMO_CONFIG_DIR)})
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "no partner has a drop folder" in result.stderr
+
+
+def test_two_partners_sharing_a_drop_folder_is_one_error_line(watching: dict[str, str], config: Path) -> None:
+    profile = config / "partners" / "BOLT.yaml"
+    profile.write_text(profile.read_text() + "documents:\n  inbound_folder: drop/ACME/in\n")
+    result = run("watch", "--once", env=watching)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "partners ACME and BOLT share the drop folder" in result.stderr
+
+
+def test_serve_watches_the_drop_folders_when_a_partner_has_one(watching: dict[str, str]) -> None:
+    folder = inbox(watching)
+    served = watching | {"LIGHTSOFF_PORT": str(free_port())}
+    process = subprocess.Popen(
+        [*LIGHTSOFF, "serve"], env=served, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert process.stdout is not None
+        banner = read_until(process.stdout, "drop folders watched", timeout=30)
+        assert f"drop folders watched: ACME {Path(watching['LIGHTSOFF_DATA_DIR']) / 'drop/ACME/in'}" in banner[-1]
+        (folder / "PO-2.edi").write_bytes(x12_850("PO-WATCH-2", ["VP*WID-100"]))
+        deadline = time.monotonic() + 30
+        while not (folder / "done" / "PO-2.edi").exists():
+            assert process.poll() is None, "serve exited"
+            assert time.monotonic() < deadline, "serve did not take the file in"
+            time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert not (folder / "PO-2.edi").exists()
+
+
+def test_inbound_rerun_shows_then_and_now_side_by_side(watching: dict[str, str], config: Path) -> None:
+    folder = inbox(watching)
+    folder.mkdir(parents=True)
+    (folder / "PO-3.edi").write_bytes(x12_850("PO-WATCH-3", ["VP*WID-100", "BP*A-7799"]))
+    taken = run("watch", "--once", env=watching, check=True)
+    assert "1 rejected" in taken.stdout
+    message_id = taken.stdout.split("message ")[1].split(":")[0]
+    profile = config / "partners" / "ACME.yaml"
+    profile.write_text(profile.read_text().replace("  A-7790: WID-300\n", "  A-7790: WID-300\n  A-7799: WID-300\n"))
+
+    dry = run("inbound", "rerun", message_id, "--dry-run", env=watching, check=True)
+    assert f"message {message_id} (dry run: nothing was kept)" in dry.stdout
+    assert "outcome then: rejected   now: accepted" in dry.stdout
+    assert "A-7799 → WID-300" in dry.stdout
+    assert "status: rejected → accepted" in dry.stdout
+
+    real = json.loads(run("inbound", "rerun", message_id, "--json", env=watching, check=True).stdout)
+    assert real["dry_run"] is False
+    assert real["orders"][0]["now"]["status"] == "accepted"
+    again = json.loads(run("inbound", "rerun", message_id, "--dry-run", "--json", env=watching, check=True).stdout)
+    assert again["orders"][0]["now"]["status"] == "duplicate"
+
+    missing = run("inbound", "rerun", "no-such-message", env=watching)
+    assert missing.returncode == 2
+    assert missing.stderr == "lightsoff: error: message no-such-message does not exist\n"
