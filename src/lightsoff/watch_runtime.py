@@ -10,7 +10,9 @@ documents in is blocking work, kept off the API's event loop).
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,13 +69,15 @@ def watch_settings(settings: Settings) -> WatchSettings:
     )
 
 
-def build_watcher(lightsoff: Lightsoff) -> FolderWatcher:
+def build_watcher(
+    lightsoff: Lightsoff, settings: WatchSettings | None = None, monotonic: Callable[[], float] = time.monotonic
+) -> FolderWatcher:
     folders = drop_folders(lightsoff.reference_data, lightsoff.settings.data_dir)
 
     def receive(data: bytes, filename: str, partner: str) -> Received:
         return lightsoff.inbound.receive(InboundDocument(data, filename=filename, partner=partner, channel="folder"))
 
-    return FolderWatcher(folders, receive, watch_settings(lightsoff.settings))
+    return FolderWatcher(folders, receive, settings or watch_settings(lightsoff.settings), monotonic)
 
 
 def describe(event: WatchEvent) -> str:
