@@ -6,6 +6,7 @@ at a time. ACME's EDI id is its GLN 5400110000009 (qualifier 14); its products a
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 from email.message import EmailMessage
@@ -15,6 +16,12 @@ CORPUS = Path(os.environ.get("LIGHTSOFF_CORPUS", Path(__file__).parents[1].paren
 ACME_ID = "5400110000009"
 OUR_ID = "LIGHTSOFF"
 X12_LINES = ("PO1*1*12*EA*1.5**VP*WID-100", "PO1*2*500*EA*2**BP*A-7788")
+_quantities = itertools.count(1)
+
+
+def x12_lines() -> tuple[str, ...]:
+    """Lines of a quantity of their own, so that two orders are never suspected duplicates of each other."""
+    return (f"PO1*1*{12 * next(_quantities)}*EA*1.5**VP*WID-100", "PO1*2*500*EA*2**BP*A-7788")
 
 
 def x12_set(
@@ -52,11 +59,14 @@ def x12(
 
 
 def x12_850(*po_numbers: str, **options: object) -> bytes:
-    sets = [x12_set(po, f"{index:04d}") for index, po in enumerate(po_numbers, start=1)]
+    sets = [x12_set(po, f"{index:04d}", lines=x12_lines()) for index, po in enumerate(po_numbers, start=1)]
     return x12(*sets, **options)  # type: ignore[arg-type]
 
 
-def edifact_message(po_number: str, reference: str = "1", *, quantity: str = "12", count: int | None = None) -> str:
+def edifact_message(
+    po_number: str, reference: str = "1", *, quantity: str | None = None, count: int | None = None
+) -> str:
+    quantity = quantity or str(50 * next(_quantities))
     segments = [
         f"UNH+{reference}+ORDERS:D:96A:UN:EAN008",
         f"BGM+220+{po_number}+9",
