@@ -12,6 +12,11 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
+from lightsoff.bootstrap import Lightsoff
+from lightsoff.domain.documents import OutboundDocument
+from lightsoff.services.documents import Issue
+from lightsoff.services.ports import UnitOfWork
+
 CORPUS = Path(os.environ.get("LIGHTSOFF_CORPUS", Path(__file__).parents[1].parent / "shared" / "corpus"))
 ACME_ID = "5400110000009"
 OUR_ID = "LIGHTSOFF"
@@ -114,3 +119,25 @@ def email(
         maintype, subtype = content_type.split("/")
         mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return bytes(mail)
+
+
+def issue(lightsoff: Lightsoff, partner: str = "ACME", kind: str = "855", format: str = "x12") -> OutboundDocument:
+    def work(uow: UnitOfWork) -> OutboundDocument:
+        return lightsoff.documents.issue(uow, Issue(partner, kind, format, lambda n: f"{kind} {n}".encode()))
+
+    return lightsoff.uow.run(work)
+
+
+def x12_ack(group: int, status: str = "A", *, kind: str = "997", sets: tuple[tuple[str, str], ...] = ()) -> bytes:
+    body = [f"AK1*PR*{group}"]
+    for control, set_status in sets or (("0001", status),):
+        body += [f"AK2*855*{control}", f"{'IK5' if kind == '999' else 'AK5'}*{set_status}"]
+    accepted = sum(1 for _, s in sets or (("0001", status),) if s == "A")
+    body.append(f"AK9*{status}*{len(sets) or 1}*{len(sets) or 1}*{accepted}")
+    transaction = "~\n".join([f"ST*{kind}*0001", *body, f"SE*{len(body) + 2}*0001"])
+    return x12(transaction, control=777).replace(b"GS*PO*", b"GS*FA*")
+
+
+def contrl(reference: str, action: str = "7") -> bytes:
+    message = "'\n".join(["UNH+1+CONTRL:D:3:UN", f"UCI+{reference}+{OUR_ID}:ZZ+{ACME_ID}:14+{action}", "UNT+3+1"])
+    return edifact(message, reference="CTRL9")

@@ -17,22 +17,23 @@ from lightsoff.domain.messages import MessageOutcome
 from lightsoff.domain.reference_data import DocumentProfile, FunctionalAck, ReferenceData
 from lightsoff.formats.edifact import read_contrl
 from lightsoff.formats.x12 import read_functional_ack
-from lightsoff.services.documents import Issue
 from lightsoff.services.inbound import InboundDocument, InboundOutcome
-from lightsoff.services.ports import UnitOfWork
 from lightsoff.settings import Settings
 from lightsoff.store import tables
 from lightsoff.testing import FakeClock
 from tests.inbound_support import (
     ACME_ID,
     OUR_ID,
+    contrl,
     csv_orders,
     edifact,
     edifact_message,
     edifact_orders,
     email,
+    issue,
     x12,
     x12_850,
+    x12_ack,
     x12_lines,
     x12_set,
 )
@@ -288,28 +289,6 @@ def test_an_email_with_no_usable_attachment_says_what_it_had(lightsoff: Lightsof
 
 
 # ---- acknowledgements in ----
-
-
-def issue(lightsoff: Lightsoff, partner: str = "ACME", kind: str = "855", format: str = "x12") -> OutboundDocument:
-    def work(uow: UnitOfWork) -> OutboundDocument:
-        return lightsoff.documents.issue(uow, Issue(partner, kind, format, lambda n: f"{kind} {n}".encode()))
-
-    return lightsoff.uow.run(work)
-
-
-def x12_ack(group: int, status: str = "A", *, kind: str = "997", sets: tuple[tuple[str, str], ...] = ()) -> bytes:
-    body = [f"AK1*PR*{group}"]
-    for control, set_status in sets or (("0001", status),):
-        body += [f"AK2*855*{control}", f"{'IK5' if kind == '999' else 'AK5'}*{set_status}"]
-    accepted = sum(1 for _, s in sets or (("0001", status),) if s == "A")
-    body.append(f"AK9*{status}*{len(sets) or 1}*{len(sets) or 1}*{accepted}")
-    transaction = "~\n".join([f"ST*{kind}*0001", *body, f"SE*{len(body) + 2}*0001"])
-    return x12(transaction, control=777).replace(b"GS*PO*", b"GS*FA*")
-
-
-def contrl(reference: str, action: str = "7") -> bytes:
-    message = "'\n".join(["UNH+1+CONTRL:D:3:UN", f"UCI+{reference}+{OUR_ID}:ZZ+{ACME_ID}:14+{action}", "UNT+3+1"])
-    return edifact(message, reference="CTRL9")
 
 
 def test_a_997_accepting_what_lightsoff_sent_is_matched_and_recorded(lightsoff: Lightsoff, clock: FakeClock) -> None:

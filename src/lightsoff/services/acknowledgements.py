@@ -276,7 +276,6 @@ class AcknowledgementWatch:
             due_at=now + route.handle_within,
             rule=DOCUMENT_UNACKNOWLEDGED,
             partner=document.partner,
-            suggestion={"document_id": document.document_id},
         )
         record(uow, [event], versions={}, cause=Cause(None, None, document.partner), now=now, new_id=self._new_id)
         return Overdue(

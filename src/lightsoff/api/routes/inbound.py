@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lightsoff.api.deps import CorrelationIdDep, LightsoffDep
 from lightsoff.api.problems import problem_response
-from lightsoff.api.schemas import ProblemRead
+from lightsoff.api.schemas import InvalidRequestRead, ProblemRead
 from lightsoff.api.security import authorize
 from lightsoff.domain.security import Principal, Scope
 from lightsoff.services.inbound import InboundDocument, InboundOutcome
@@ -99,8 +99,9 @@ INBOUND_BODY = {
         404: {"model": ProblemRead, "description": "No such partner, or not one the caller may send for"},
         413: {"model": ProblemRead, "description": "Document too large"},
         422: {
-            "model": InvalidDocumentRead,
-            "description": "Nothing could be taken from the document: its located problems (it is archived)",
+            "model": InvalidDocumentRead | InvalidRequestRead,
+            "description": "Nothing could be taken from the document: its located problems (it is archived); "
+            "or a malformed parameter",
         },
     },
 )
