@@ -6,7 +6,7 @@ does it, once, for the server, the CLI and the tests alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from lightsoff.config.loader import load_reference_data
@@ -16,6 +16,7 @@ from lightsoff.domain.identifiers import IdFormat
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.domain.security import Role
 from lightsoff.notify_runtime import Notifications, build_notifications
+from lightsoff.services.acknowledgements import AcknowledgementWatch
 from lightsoff.services.audit_trail import AuditTrail
 from lightsoff.services.clients import ClientAdministration, new_secret
 from lightsoff.services.documents import DocumentIssuer
@@ -121,6 +122,12 @@ def bootstrap(
         )
 
     inbound = inbound_on(uow)
+    watch = AcknowledgementWatch(uow, reference_data, identifiers, clock, new_uuid)
+    notifications = replace(
+        build_notifications(settings, database, uow, reference_data, clock, new_uuid),
+        acknowledgements=watch,
+        check_every=settings.acknowledgement_poll_seconds,
+    )
     return Lightsoff(
         settings=settings,
         database=database,
@@ -137,7 +144,7 @@ def bootstrap(
         security=_security(settings, uow, clock),
         clock=clock,
         delivery=build_delivery(settings, database, clock),
-        notifications=build_notifications(settings, database, uow, reference_data, clock, new_uuid),
+        notifications=notifications,
     )
 
 

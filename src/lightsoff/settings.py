@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     watch_settle_seconds: float = Field(
         default=2.0, ge=0, description="a dropped file is taken once unchanged for this long (over two scans)"
     )
+    acknowledgement_poll_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="how often documents past their acknowledgement window are looked for",
+    )
 
     @model_validator(mode="after")
     def _formats_usable(self) -> Settings:

@@ -33,9 +33,18 @@ def config(tmp_path: Path) -> Path:
     folder = tmp_path / "config"
     shutil.copytree(DEMO_CONFIG_DIR, folder)
     profile = folder / "partners" / "ACME.yaml"
-    text = profile.read_text().replace("policy:\n", "policy:\n  rules: {unknown_product: reject}\n", 1)
-    profile.write_text(text + "documents:\n  inbound_folder: drop/ACME/in\n")
+    profile.write_text(profile.read_text().replace("policy:\n", "policy:\n  rules: {unknown_product: reject}\n", 1))
+    add_folder(profile, "drop/ACME/in")
     return folder
+
+
+def add_folder(profile: Path, folder: str) -> None:
+    """Give the partner ``documents.inbound_folder``, in its documents section if it has one."""
+    text = profile.read_text()
+    line = f"  inbound_folder: {folder}\n"
+    has_section = "\ndocuments:\n" in text
+    text = text.replace("\ndocuments:\n", "\ndocuments:\n" + line) if has_section else text + "documents:\n" + line
+    profile.write_text(text)
 
 
 @pytest.fixture
@@ -77,7 +86,7 @@ def test_watch_without_any_drop_folder_is_one_error_line(env: dict[str, str]) ->
 
 def test_two_partners_sharing_a_drop_folder_is_one_error_line(watching: dict[str, str], config: Path) -> None:
     profile = config / "partners" / "BOLT.yaml"
-    profile.write_text(profile.read_text() + "documents:\n  inbound_folder: drop/ACME/in\n")
+    add_folder(profile, "drop/ACME/in")
     result = run("watch", "--once", env=watching)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1

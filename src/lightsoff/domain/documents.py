@@ -53,6 +53,8 @@ class OutboundDocument:
     """Delivery and acknowledgement facts, JSON-ready (``delivered_to``, ``acknowledged_by``…)."""
     acknowledged_at: datetime | None = None
     """When the partner's functional acknowledgement of it arrived (accepted or rejected)."""
+    unacknowledged_case: str | None = None
+    """The exception case raised because no acknowledgement came within the partner's window."""
 
     @property
     def size_bytes(self) -> int:

@@ -111,7 +111,9 @@ CATALOG: tuple[RuleInfo, ...] = (
 )
 RULES = {info.id: info for info in CATALOG}
 
-EXCEPTION_CATEGORIES = frozenset(RULES) - {EXACT_RETRANSMISSION}
+DOCUMENT_UNACKNOWLEDGED = "document_unacknowledged"
+"""Not a rule: a document lightsoff sent that the partner has not acknowledged within its window."""
+EXCEPTION_CATEGORIES = (frozenset(RULES) - {EXACT_RETRANSMISSION}) | {DOCUMENT_UNACKNOWLEDGED}
 """Every category an exception case can have: a finding's category is its rule's id (a retransmission
 never raises one). A case raised by anything other than a rule adds its category here, so that
 routing.yaml may route it."""

@@ -13,17 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from lightsoff.domain.documents import DocumentStatus, OutboundDocument
-from lightsoff.domain.events import DocumentAcknowledged
+from lightsoff.domain.documents import AWAITING_ACKNOWLEDGEMENT, DocumentStatus, OutboundDocument
+from lightsoff.domain.errors import ConcurrencyConflict
+from lightsoff.domain.events import DocumentAcknowledged, Event, ExceptionDismissed, ExceptionRaised
 from lightsoff.domain.reference_data import Partner, ReferenceData
 from lightsoff.formats.documents import DocumentProblem
 from lightsoff.formats.edifact import EdifactError, read_contrl
 from lightsoff.formats.edifact.lexer import lex
 from lightsoff.formats.x12 import X12Error, read_functional_ack
 from lightsoff.formats.x12.reader import read_interchanges
-from lightsoff.services.ports import Clock, UnitOfWork
+from lightsoff.rules.catalog import DOCUMENT_UNACKNOWLEDGED
+from lightsoff.services.identifiers import IdentifierService
+from lightsoff.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lightsoff.services.recording import Cause, record
 
 X12_ACKS = frozenset({"997", "999"})
@@ -143,6 +147,7 @@ class AcknowledgementMatcher:
             detail={**document.detail, "acknowledged_by": acknowledgement},
         )
         uow.documents.update(updated)
+        dismissed = self._overdue_case_closed(uow, document, message_id)
         event = DocumentAcknowledged(
             document.document_id,
             document.partner,
@@ -156,7 +161,12 @@ class AcknowledgementMatcher:
         )
         version = len(uow.events.read_stream(document.document_id))
         cause = Cause(correlation_id, message_id, document.partner)
-        record(uow, [event], versions={document.document_id: version}, cause=cause, now=now, new_id=self._new_id)
+        versions = {document.document_id: version}
+        events: list[Event] = [event]
+        if dismissed is not None:
+            events.append(dismissed[0])
+            versions[dismissed[0].exception_id] = dismissed[1]
+        record(uow, events, versions=versions, cause=cause, now=now, new_id=self._new_id)
         return {
             "document_id": document.document_id,
             "kind": document.kind,
@@ -164,6 +174,118 @@ class AcknowledgementMatcher:
             "status": status.value,
             "errors": list(answer.errors),
         }
+
+    @staticmethod
+    def _overdue_case_closed(
+        uow: UnitOfWork, document: OutboundDocument, message_id: str
+    ) -> tuple[ExceptionDismissed, int] | None:
+        """The overdue case of a document acknowledged late no longer applies: dismissed, with why."""
+        if document.unacknowledged_case is None:
+            return None
+        case = uow.exception_cases.get(document.unacknowledged_case)
+        if case is None or not case.is_active:
+            return None
+        reason = f"{document.document_id} was acknowledged after all (message {message_id})"
+        return ExceptionDismissed(case.exception_id, case.order_id, reason), case.version
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    document_id: str
+    partner: str
+    kind: str
+    control_number: str
+    created_at: datetime
+    exception_id: str
+
+
+class AcknowledgementWatch:
+    """Raises a ``document_unacknowledged`` case for each document not acknowledged within its partner's window.
+
+    Run periodically (``serve`` does, every ``LIGHTSOFF_ACKNOWLEDGEMENT_POLL_SECONDS``) or on demand
+    (``lightsoff documents check-acknowledgements``). A document is reported once: the case id is claimed
+    on it with a conditional update, so two processes checking at once raise one case, and a document
+    acknowledged meanwhile raises none.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        reference_data: ReferenceData,
+        identifiers: IdentifierService,
+        clock: Clock,
+        new_id: Callable[[], str],
+        batch: int = 100,
+    ) -> None:
+        self._uow = uow
+        self._reference_data = reference_data
+        self._identifiers = identifiers
+        self._clock = clock
+        self._new_id = new_id
+        self._batch = batch
+
+    def check(self) -> list[Overdue]:
+        now = self._clock.now()
+        raised: list[Overdue] = []
+        for partner in self._reference_data.partners():
+            window = partner.documents.acknowledgement_window
+            if window is None:
+                continue
+            after: str | None = None
+            while True:
+                with self._uow(write=False) as uow:
+                    found = uow.documents.awaiting_acknowledgement(partner.code, now - window, after, self._batch)
+                for document in found:
+                    done = self._raise(document.document_id, window, now)
+                    if done is not None:
+                        raised.append(done)
+                if len(found) < self._batch:
+                    break
+                after = found[-1].document_id
+        return raised
+
+    def _raise(self, document_id: str, window: timedelta, now: datetime) -> Overdue | None:
+        try:
+            return self._uow.run(lambda uow: self._record(uow, document_id, window, now))
+        except ConcurrencyConflict:
+            return None  # another process reported it, or the acknowledgement came meanwhile
+
+    def _record(self, uow: UnitOfWork, document_id: str, window: timedelta, now: datetime) -> Overdue | None:
+        document = uow.documents.get(document_id)
+        if document is None or document.status not in AWAITING_ACKNOWLEDGEMENT or document.unacknowledged_case:
+            return None
+        route = self._reference_data.route(DOCUMENT_UNACKNOWLEDGED)
+        exception_id = self._identifiers.next_exception_id(uow.sequences, now.date())
+        if not uow.documents.claim_unacknowledged(document_id, exception_id):
+            raise ConcurrencyConflict(f"{document_id} was reported or acknowledged by another writer")
+        hours = window.total_seconds() / 3600
+        message = (
+            f"{document.partner} has not acknowledged {document.kind} {document.document_id} (control number "
+            f"{document.control_number}, sent {document.created_at.isoformat(timespec='minutes')}) within its "
+            f"acknowledgement window of {hours:g} hours. Check that it arrived (GET /v1/documents/"
+            f"{document.document_id}), ask the partner for its 997/999/CONTRL, or send it again."
+        )
+        event = ExceptionRaised(
+            exception_id=exception_id,
+            order_id=document.document_id,
+            category=DOCUMENT_UNACKNOWLEDGED,
+            severity=route.severity.value,
+            team=route.team,
+            message=message,
+            actions=(),
+            due_at=now + route.handle_within,
+            rule=DOCUMENT_UNACKNOWLEDGED,
+            partner=document.partner,
+        )
+        record(uow, [event], versions={}, cause=Cause(None, None, document.partner), now=now, new_id=self._new_id)
+        return Overdue(
+            document.document_id,
+            document.partner,
+            document.kind,
+            document.control_number,
+            document.created_at,
+            exception_id,
+        )
 
 
 def _read(format_name: str, data: bytes) -> tuple[str, str, list[_Answer], list[DocumentProblem]]:

@@ -51,6 +51,7 @@ from lightsoff.formats.x12 import (
     write_999,
     write_functional_ack,
 )
+from lightsoff.formats.x12.ack import GROUP_ERROR_CODES as X12_GROUP_ERROR_CODES
 from lightsoff.services.acknowledgements import AcknowledgementMatcher, ack_kind
 from lightsoff.services.documents import DocumentIssuer, Issue
 from lightsoff.services.intake import IntakeResult, OrderIntake, Submission
@@ -253,7 +254,11 @@ class DocumentIntake:
             partner = None
         if any(problem.code == "partner_mismatch" for problem in problems):
             return self._finish(message, read.format, None, (), problems)
-        orders = tuple(self._order(document, message, read, found, partner) for found in read.orders)
+        refused = _refused_envelopes(read)
+        orders = tuple(
+            self._order(document, message, read, found, partner, refused.get(found.reference, ()))
+            for found in read.orders
+        )
         sender = partner or self._sender_partner(document, read)
         all_problems = [*problems, *read.problems]
         if read.format in {"x12", "edifact"} and read.details.get("interchanges") and not read.orders:
@@ -410,15 +415,11 @@ class DocumentIntake:
         read: ReadDocument,
         found: DocumentOrder,
         partner: Partner | None,
+        envelope: tuple[dict[str, Any], ...] = (),
     ) -> InboundOrderOutcome:
-        if found.problems:
-            return InboundOrderOutcome(
-                found.reference,
-                found.location,
-                "rejected",
-                None,
-                tuple(problem.to_data() for problem in found.problems),
-            )
+        if found.problems or envelope:
+            problems = (*(problem.to_data() for problem in found.problems), *envelope)
+            return InboundOrderOutcome(found.reference, found.location, "rejected", None, problems)
         owner = partner or self._order_partner(document, read, found)
         if owner is None:
             problem = DocumentProblem(
@@ -594,6 +595,35 @@ def _read_json(data: bytes) -> ReadDocument:
     return ReadDocument("json", str(partner) if isinstance(partner, str) else None, (found,))
 
 
+def _refused_envelopes(read: ReadDocument) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Orders whose envelope the functional acknowledgement rejects, with the envelope's problems.
+
+    An X12 group with a broken trailer (missing GE, wrong count or control number) is rejected by the
+    997/999 (AK9 R); an EDIFACT interchange with envelope problems by the CONTRL (UCI 4). Its orders are
+    not taken either, so that what lightsoff answers and what it does agree: the partner resends them.
+    """
+    refused: dict[str, tuple[dict[str, Any], ...]] = {}
+    if read.format == "x12":
+        for interchange in read.details.get("interchanges", []):
+            for group in interchange["groups"]:
+                problems = tuple(_located(p) for p in group["problems"] if p["code"] in X12_GROUP_ERROR_CODES)
+                if problems:
+                    refused.update((entry["reference"], problems) for entry in group["sets"])
+    elif read.format == "edifact":
+        for interchange in read.details.get("interchanges", []):
+            problems = tuple(_located(p) for p in interchange["problems"])
+            if problems:
+                refused.update(
+                    (f"{interchange['reference']}/{message['reference']}", problems)
+                    for message in interchange["messages"]
+                )
+    return refused
+
+
+def _located(problem: dict[str, Any]) -> dict[str, Any]:
+    return {"location": problem["location"], "code": problem["code"], "message": problem["message"]}
+
+
 def _identifiers_of(read: ReadDocument, found: DocumentOrder) -> list[str]:
     details = read.details
     if read.format == "x12":
@@ -629,7 +659,9 @@ def _json_value(value: Any) -> Any:
 
 
 def _order_outcome(found: DocumentOrder, result: IntakeResult) -> InboundOrderOutcome:
-    problems: list[dict[str, Any]] = [problem.to_data() for problem in result.problems]
+    problems: list[dict[str, Any]] = [
+        {"location": f"{found.location}, {problem.path}", **problem.to_data()} for problem in result.problems
+    ]
     if result.conflict_reason:
         problems.append({"location": found.location, "code": str(result.conflict), "message": result.conflict_reason})
     order_id = result.order.order_id if result.order else None

@@ -347,6 +347,7 @@ outbound_documents = Table(
     Column("updated_at", UtcDateTime),
     Column("detail", Json, nullable=False),
     Column("acknowledged_at", UtcDateTime),
+    Column("unacknowledged_case", String(32)),
     UniqueConstraint("partner", "format", "control_number", name="uq_outbound_documents_partner_control"),
     Index("ix_outbound_documents_reference", "reference"),
     Index("ix_outbound_documents_partner_kind", "partner", "kind", "document_id"),
