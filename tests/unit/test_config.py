@@ -434,3 +434,12 @@ def test_categories_without_a_route_need_the_team_they_fall_to(config: Path) -> 
     assert problem.endswith(
         "have no route, so their cases go to team customer_service, which is not defined: define it, or route them"
     )
+
+
+def test_a_drop_folder_belongs_to_one_partner(config: Path) -> None:
+    one = write(config / "partners", "ONE.yaml", "code: ONE\nname: One\ndocuments:\n  inbound_folder: drop/in\n")
+    two = write(config / "partners", "TWO.yaml", "code: TWO\nname: Two\ndocuments:\n  inbound_folder: drop/./in/\n")
+    found = problems(config)
+    message = "drop/in is also partner TWO's drop folder: give each partner its own"
+    assert f"{one}:4: documents.inbound_folder: {message}" in found
+    assert any(p.startswith(f"{two}:4: documents.inbound_folder: drop/./in/ is also partner ONE's") for p in found)

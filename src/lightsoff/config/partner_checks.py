@@ -6,6 +6,7 @@ master does not drown every profile's code list in noise.
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class Master:
 def partner_problems(partners: list[Loaded[PartnerConfig]], master: Master | None) -> Iterator[str]:
     yield from _code_problems(partners)
     yield from _shared_identifiers(partners)
+    yield from _shared_folders(partners)
     for loaded in partners:
         yield from _location_problems(loaded.document, loaded.config)
         yield from _rule_problems(loaded.document, loaded.config)
@@ -73,6 +75,24 @@ def _shared_identifiers(partners: list[Loaded[PartnerConfig]]) -> Iterator[str]:
                 yield problem(
                     loaded.document, loc, f"{value} also names partner {', '.join(others)}: give it to one partner"
                 )
+
+
+def _shared_folders(partners: list[Loaded[PartnerConfig]]) -> Iterator[str]:
+    """A drop folder is one partner's: a file there is taken in as that partner's."""
+    owners: defaultdict[str, set[str]] = defaultdict(set)
+    for loaded in partners:
+        folder = loaded.config.documents.inbound_folder if loaded.config.documents else None
+        if folder:
+            owners[os.path.normpath(folder)].add(loaded.config.code)
+    for loaded in partners:
+        folder = loaded.config.documents.inbound_folder if loaded.config.documents else None
+        others = sorted(owners[os.path.normpath(folder)] - {loaded.config.code}) if folder else []
+        if others:
+            yield problem(
+                loaded.document,
+                ("documents", "inbound_folder"),
+                f"{folder} is also partner {', '.join(others)}'s drop folder: give each partner its own",
+            )
 
 
 def _location_problems(document: Document, config: PartnerConfig) -> Iterator[str]:
