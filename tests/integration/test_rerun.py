@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from lightsoff.bootstrap import Lightsoff, bootstrap
 from lightsoff.domain.errors import NotFound
+from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.policy import RuleOutcome
 from lightsoff.domain.reference_data import Product, ReferenceData
 from lightsoff.services.inbound import InboundDocument
@@ -185,3 +187,28 @@ def test_a_dry_run_keeps_nothing_of_a_document_that_fails_now(
     assert report.now_problems
     assert report.then_outcome == report.now_outcome == "rejected"
     assert not report.changed
+
+
+def test_a_document_whose_processing_never_finished_is_run_now(
+    start: Callable[[ReferenceData], Lightsoff], demo_reference_data: ReferenceData
+) -> None:
+    """The process died after archiving the raw bytes: the archive says pending, and a re-run takes it in."""
+    lightsoff = start(strict(demo_reference_data))
+    body = x12_850("PO-RERUN-6", ["VP*WID-100"])
+    pending = InboundMessage(
+        message_id="m-pending",
+        received_at=lightsoff.clock.now(),
+        channel="folder",
+        content_type="application/edi-x12",
+        body=body,
+        sha256=hashlib.sha256(body).hexdigest(),
+        detail={"document": {"filename": "po.edi", "format": None, "partner": "ACME", "channel": "folder"}},
+    )
+    lightsoff.uow.run(lambda uow: uow.messages.add(pending))
+    report = lightsoff.rerun.rerun("m-pending", dry_run=False)
+    assert (report.then_outcome, report.now_outcome) == ("pending", "accepted")
+    [order] = report.orders
+    assert order.then is None
+    assert order.now is not None
+    assert order.now.status == "accepted"
+    assert order.changes == ("not in the document then",)

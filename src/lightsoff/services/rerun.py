@@ -167,6 +167,8 @@ def _document(message: InboundMessage, partners: Collection[str] | None) -> Inbo
 def _stored(uow: UnitOfWork, message: InboundMessage) -> _Sides:
     """What the message became then: the orders of its stored outcome, as stored."""
     inbound = message.detail.get("inbound")
+    if inbound is None and "document" in message.detail:
+        return {}  # a document whose processing never finished (outcome pending or failed): no orders then
     if inbound is None:  # a canonical JSON order (POST /v1/orders): one order, the message's outcome
         order_id = message.order_ids[0] if message.order_ids else None
         errors = tuple(message.detail.get("errors", ()))
