@@ -3,6 +3,7 @@ back and in, and documents nobody acknowledged in time."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -17,6 +18,7 @@ from lightsoff.domain.messages import MessageOutcome
 from lightsoff.domain.reference_data import DocumentProfile, FunctionalAck, ReferenceData
 from lightsoff.formats.edifact import read_contrl
 from lightsoff.formats.x12 import read_functional_ack
+from lightsoff.notify_runtime import NotificationThread
 from lightsoff.services.inbound import InboundDocument, InboundOutcome
 from lightsoff.settings import Settings
 from lightsoff.store import tables
@@ -202,6 +204,7 @@ def test_an_unknown_sender_is_rejected_with_where_unless_the_partner_is_named(li
     data = x12_850("PO-WHO-1", sender="NOBODYKNOWS")
     outcome = receive(lightsoff, data)
     assert [(o.status, o.problems[0]["code"]) for o in outcome.orders] == [("rejected", "unknown_sender")]
+    assert outcome.failed  # nothing taken, though the document itself is sound
     assert "NOBODYKNOWS" in outcome.orders[0].problems[0]["message"]
     assert outcome.acknowledgement is None
     named = receive(lightsoff, data, partner="ACME")
@@ -277,6 +280,8 @@ def test_an_email_is_read_by_its_attachments_and_its_sender_names_the_partner(li
         ("attachment 1 orders.csv", "accepted"),
         ("attachment 2 orders.edi", "accepted"),
     ]
+    (contrl_id,) = outcome.acknowledgements  # the EDI attachment is acknowledged; the CSV has nothing to ack
+    assert [m.reference for m in read_contrl(document(lightsoff, contrl_id).body)[0].messages] == ["1"]
 
 
 def test_an_email_with_no_usable_attachment_says_what_it_had(lightsoff: Lightsoff) -> None:
@@ -393,3 +398,17 @@ def test_edifact_messages_of_one_interchange_stand_alone(lightsoff: Lightsoff) -
     assert outcome.orders[1].problems[0]["code"] == "count_mismatch"
     (report,) = read_contrl(document(lightsoff, outcome.acknowledgement or "").body)
     assert [(m.reference, m.accepted) for m in report.messages] == [("1", True), ("2", False)]
+
+
+def test_serve_and_worker_check_the_window_on_their_timer(lightsoff: Lightsoff, clock: FakeClock) -> None:
+    late = issue(lightsoff)
+    clock.advance(timedelta(days=2))
+    thread = NotificationThread(replace(lightsoff.notifications, check_every=0.05, escalate_every=3600))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while document(lightsoff, late.document_id).unacknowledged_case is None:
+            assert time.monotonic() < deadline, "the timer never checked the acknowledgement window"
+            time.sleep(0.05)
+    finally:
+        thread.stop()

@@ -143,9 +143,10 @@ class InboundOutcome:
 
     @property
     def failed(self) -> bool:
-        """Nothing usable: document-level problems and no order taken, nothing acknowledged."""
+        """Nothing usable: no order taken (accepted, held or a duplicate) and nothing acknowledged, whether
+        the document itself is broken or every order in it was rejected."""
         taken = any(order.status in {"accepted", "held", "duplicate"} for order in self.orders)
-        return bool(self.problems) and not taken and not self.acknowledged
+        return not taken and not self.acknowledged
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -521,11 +522,13 @@ class DocumentIntake:
     def _issue_acks(
         self, uow: UnitOfWork, read: ReadDocument, partner: Partner | None, message: InboundMessage
     ) -> tuple[str, ...]:
-        if partner is None or read.format not in {"x12", "edifact"} or not read.details.get("interchanges"):
+        """One 997/999 per X12 document, one CONTRL per EDIFACT interchange (an e-mail's EDI attachments too)."""
+        if partner is None or partner.documents.functional_ack is FunctionalAck.NONE:
             return ()
+        return tuple(document_id for part in _edi_parts(read) for document_id in self._ack(uow, part, partner, message))
+
+    def _ack(self, uow: UnitOfWork, read: ReadDocument, partner: Partner, message: InboundMessage) -> tuple[str, ...]:
         setting = partner.documents.functional_ack
-        if setting is FunctionalAck.NONE:
-            return ()
         now = self._clock.now()
         if read.format == "x12":
             kind = _x12_kind(read, setting)
@@ -595,7 +598,27 @@ def _read_json(data: bytes) -> ReadDocument:
     return ReadDocument("json", str(partner) if isinstance(partner, str) else None, (found,))
 
 
+def _edi_parts(read: ReadDocument) -> list[ReadDocument]:
+    """The X12 and EDIFACT documents read: the document itself, or an e-mail's EDI attachments."""
+    if read.format in {"x12", "edifact"}:
+        return [read] if read.details.get("interchanges") else []
+    if read.format == "email":
+        return [
+            ReadDocument(entry["format"], entry["sender"], details=entry["details"])
+            for entry in read.details.get("documents", [])
+            if entry["format"] in {"x12", "edifact"} and entry["details"].get("interchanges")
+        ]
+    return []
+
+
 def _refused_envelopes(read: ReadDocument) -> dict[str, tuple[dict[str, Any], ...]]:
+    refused: dict[str, tuple[dict[str, Any], ...]] = {}
+    for part in _edi_parts(read):
+        refused.update(_refused_in(part))
+    return refused
+
+
+def _refused_in(read: ReadDocument) -> dict[str, tuple[dict[str, Any], ...]]:
     """Orders whose envelope the functional acknowledgement rejects, with the envelope's problems.
 
     An X12 group with a broken trailer (missing GE, wrong count or control number) is rejected by the
@@ -678,7 +701,7 @@ def _order_outcome(found: DocumentOrder, result: IntakeResult) -> InboundOrderOu
 
 def _message_outcome(outcome: InboundOutcome) -> MessageOutcome:
     statuses = {order.status for order in outcome.orders}
-    if outcome.failed or (outcome.orders and statuses <= {"rejected", "failed"}):
+    if outcome.failed:
         return MessageOutcome.REJECTED
     if outcome.acknowledged:
         return MessageOutcome.ACCEPTED
