@@ -25,6 +25,7 @@ from lightsoff.store import tables
 from lightsoff.testing import FakeClock
 from tests.inbound_support import (
     ACME_ID,
+    CSV_HEADER,
     OUR_ID,
     contrl,
     csv_orders,
@@ -412,3 +413,40 @@ def test_serve_and_worker_check_the_window_on_their_timer(lightsoff: Lightsoff, 
             time.sleep(0.05)
     finally:
         thread.stop()
+
+
+def test_two_edifact_interchanges_in_one_file_get_a_contrl_each(lightsoff: Lightsoff) -> None:
+    data = edifact_orders("PO-2IC-1", reference="IC1") + edifact_orders("PO-2IC-2", reference="IC2", trailer=False)
+    outcome = receive(lightsoff, data)
+    statuses = [(o.reference, o.status) for o in outcome.orders]
+    assert statuses == [("IC1/1", "accepted"), ("IC2/1", "rejected")]  # IC2 is truncated: no UNZ
+    assert outcome.orders[1].problems[-1]["code"] == "missing_unz"
+    reports = [read_contrl(document(lightsoff, ack).body)[0] for ack in outcome.acknowledgements]
+    assert [(r.interchange_reference, r.status) for r in reports] == [("IC1", "accepted"), ("IC2", "rejected")]
+    numbers = [document(lightsoff, ack).control_number for ack in outcome.acknowledgements]
+    assert numbers == ["1", "2"]
+
+
+def test_a_document_over_the_limit_is_archived_and_refused_unread(
+    settings: Settings, demo_reference_data: ReferenceData, clock: FakeClock
+) -> None:
+    limited = settings.model_copy(update={"max_document_bytes": 1000})
+    small = bootstrap(limited, reference_data=demo_reference_data, clock=clock)
+    try:
+        data = x12_850("PO-BIG-1") + b"\n" * 2000
+        outcome = small.inbound.receive(InboundDocument(data, channel="folder"))
+        assert [(p["code"], p["location"]) for p in outcome.problems] == [("too_large", "the document")]
+        assert "at most 1,000" in outcome.problems[0]["message"]
+        assert outcome.orders == ()
+        raw = small.queries.message(outcome.message_id)
+        assert (raw.body, raw.channel, raw.outcome) == (data, "folder", MessageOutcome.REJECTED)
+    finally:
+        small.close()
+
+
+def test_a_named_format_wins_over_detection(lightsoff: Lightsoff) -> None:
+    text = csv_orders("PO-TXT-1,2026-11-23,2026-12-07,ACME-DC-NORTH,WID-100,24,EA", header=CSV_HEADER)
+    outcome = receive(lightsoff, text, format="csv", partner="ACME", filename="orders.txt")
+    assert (outcome.format, [o.status for o in outcome.orders]) == ("csv", ["accepted"])
+    unknown = receive(lightsoff, text, format="pdf")
+    assert [p["code"] for p in unknown.problems] == ["unknown_format"]
