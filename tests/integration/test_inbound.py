@@ -3,6 +3,7 @@ back and in, and documents nobody acknowledged in time."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -20,6 +21,7 @@ from lightsoff.formats.edifact import read_contrl
 from lightsoff.formats.x12 import read_functional_ack
 from lightsoff.notify_runtime import NotificationThread
 from lightsoff.services.inbound import InboundDocument, InboundOutcome
+from lightsoff.services.ports import CaseQuery
 from lightsoff.settings import Settings
 from lightsoff.store import tables
 from lightsoff.testing import FakeClock
@@ -450,3 +452,25 @@ def test_a_named_format_wins_over_detection(lightsoff: Lightsoff) -> None:
     assert (outcome.format, [o.status for o in outcome.orders]) == ("csv", ["accepted"])
     unknown = receive(lightsoff, text, format="pdf")
     assert [p["code"] for p in unknown.problems] == ["unknown_format"]
+
+
+def test_two_processes_checking_at_once_raise_one_case(lightsoff: Lightsoff, clock: FakeClock) -> None:
+    late = issue(lightsoff)
+    clock.advance(timedelta(days=2))
+    watch = lightsoff.notifications.acknowledgements
+    assert watch is not None
+    barrier = threading.Barrier(4)
+    found: list[int] = []
+
+    def check() -> None:
+        barrier.wait()
+        found.append(len(watch.check()))
+
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(found) == [0, 0, 0, 1]
+    cases = lightsoff.queries.find_exception_cases(CaseQuery(category="document_unacknowledged"))
+    assert [case.exception_id for case in cases] == [document(lightsoff, late.document_id).unacknowledged_case]

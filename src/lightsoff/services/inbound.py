@@ -403,7 +403,7 @@ class DocumentIntake:
                 "interchange header (sender id)",
                 "partner_mismatch",
                 f"The document was sent for partner {named.code}, but its envelope's sender id {read.sender!r} "
-                f"is another partner's. Name the partner the document is from.",
+                f"is not one of {named.code}'s: name the partner the document is from, or send it without partner=.",
             )
         ]
 
