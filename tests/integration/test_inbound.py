@@ -18,7 +18,7 @@ from lightsoff.domain.documents import DocumentStatus, OutboundDocument
 from lightsoff.domain.messages import MessageOutcome
 from lightsoff.domain.reference_data import DocumentProfile, FunctionalAck, ReferenceData
 from lightsoff.formats.edifact import read_contrl
-from lightsoff.formats.x12 import read_functional_ack
+from lightsoff.formats.x12 import X12WriteError, read_functional_ack
 from lightsoff.notify_runtime import NotificationThread
 from lightsoff.services.inbound import InboundDocument, InboundOutcome
 from lightsoff.services.ports import CaseQuery
@@ -474,3 +474,18 @@ def test_two_processes_checking_at_once_raise_one_case(lightsoff: Lightsoff, clo
     assert sorted(found) == [0, 0, 0, 1]
     cases = lightsoff.queries.find_exception_cases(CaseQuery(category="document_unacknowledged"))
     assert [case.exception_id for case in cases] == [document(lightsoff, late.document_id).unacknowledged_case]
+
+
+def test_an_acknowledgement_that_cannot_be_written_leaves_the_orders_taken(
+    lightsoff: Lightsoff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unwritable(*_: object) -> bytes:
+        raise X12WriteError("ISA06", "a value X12 cannot carry")
+
+    monkeypatch.setattr("lightsoff.services.inbound.write_997", unwritable)
+    outcome = receive(lightsoff, x12_850("PO-NOACK-1"))
+    assert [o.status for o in outcome.orders] == ["accepted"]
+    assert outcome.acknowledgement is None
+    assert [p["code"] for p in outcome.problems] == ["acknowledgement_not_written"]
+    assert not outcome.failed
+    assert count(lightsoff, tables.outbound_documents) == 0

@@ -49,7 +49,6 @@ from lightsoff.formats.x12 import (
     reply_envelope,
     write_997,
     write_999,
-    write_functional_ack,
 )
 from lightsoff.formats.x12.ack import GROUP_ERROR_CODES as X12_GROUP_ERROR_CODES
 from lightsoff.services.acknowledgements import AcknowledgementMatcher, ack_kind
@@ -493,7 +492,10 @@ class DocumentIntake:
         ack_partner = partner
 
         def finish(uow: UnitOfWork) -> InboundOutcome:
-            acks = self._issue_acks(uow, read, ack_partner, message) if read is not None else ()
+            acks: tuple[str, ...] = ()
+            if read is not None:
+                acks, unwritten = self._issue_acks(uow, read, ack_partner, message)
+                problems.extend(unwritten)
             outcome = InboundOutcome(
                 message_id=message.message_id,
                 format=format_name,
@@ -521,18 +523,37 @@ class DocumentIntake:
 
     def _issue_acks(
         self, uow: UnitOfWork, read: ReadDocument, partner: Partner | None, message: InboundMessage
-    ) -> tuple[str, ...]:
-        """One 997/999 per X12 document, one CONTRL per EDIFACT interchange (an e-mail's EDI attachments too)."""
+    ) -> tuple[tuple[str, ...], list[DocumentProblem]]:
+        """One 997/999 per X12 document, one CONTRL per EDIFACT interchange (an e-mail's EDI attachments too).
+
+        An acknowledgement that cannot be written (an envelope id X12 cannot carry back) is a problem of the
+        document, not a failure of it: the orders taken stay taken.
+        """
         if partner is None or partner.documents.functional_ack is FunctionalAck.NONE:
-            return ()
-        return tuple(document_id for part in _edi_parts(read) for document_id in self._ack(uow, part, partner, message))
+            return (), []
+        ids: list[str] = []
+        problems: list[DocumentProblem] = []
+        for part in _edi_parts(read):
+            try:
+                ids.extend(self._ack(uow, part, partner, message))
+            except (ValueError, KeyError) as exc:  # X12WriteError is a ValueError
+                log.warning("acknowledgement of %s not written: %s", message.message_id, exc)
+                problems.append(
+                    DocumentProblem(
+                        "the document",
+                        "acknowledgement_not_written",
+                        f"The functional acknowledgement could not be written ({exc}); the orders were handled, "
+                        "but the partner gets no 997/999/CONTRL for this document.",
+                    )
+                )
+        return tuple(ids), problems
 
     def _ack(self, uow: UnitOfWork, read: ReadDocument, partner: Partner, message: InboundMessage) -> tuple[str, ...]:
         setting = partner.documents.functional_ack
         now = self._clock.now()
         if read.format == "x12":
             kind = _x12_kind(read, setting)
-            writer = {"997": write_997, "999": write_999}.get(kind, write_functional_ack)
+            writer = write_997 if kind == "997" else write_999
 
             def write_x12(number: int) -> bytes:
                 envelope = reply_envelope(
