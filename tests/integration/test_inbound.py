@@ -3,6 +3,8 @@ back and in, and documents nobody acknowledged in time."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -16,13 +18,16 @@ from lightsoff.domain.documents import DocumentStatus, OutboundDocument
 from lightsoff.domain.messages import MessageOutcome
 from lightsoff.domain.reference_data import DocumentProfile, FunctionalAck, ReferenceData
 from lightsoff.formats.edifact import read_contrl
-from lightsoff.formats.x12 import read_functional_ack
+from lightsoff.formats.x12 import X12WriteError, read_functional_ack
+from lightsoff.notify_runtime import NotificationThread
 from lightsoff.services.inbound import InboundDocument, InboundOutcome
+from lightsoff.services.ports import CaseQuery
 from lightsoff.settings import Settings
 from lightsoff.store import tables
 from lightsoff.testing import FakeClock
 from tests.inbound_support import (
     ACME_ID,
+    CSV_HEADER,
     OUR_ID,
     contrl,
     csv_orders,
@@ -202,6 +207,7 @@ def test_an_unknown_sender_is_rejected_with_where_unless_the_partner_is_named(li
     data = x12_850("PO-WHO-1", sender="NOBODYKNOWS")
     outcome = receive(lightsoff, data)
     assert [(o.status, o.problems[0]["code"]) for o in outcome.orders] == [("rejected", "unknown_sender")]
+    assert outcome.failed  # nothing taken, though the document itself is sound
     assert "NOBODYKNOWS" in outcome.orders[0].problems[0]["message"]
     assert outcome.acknowledgement is None
     named = receive(lightsoff, data, partner="ACME")
@@ -277,6 +283,8 @@ def test_an_email_is_read_by_its_attachments_and_its_sender_names_the_partner(li
         ("attachment 1 orders.csv", "accepted"),
         ("attachment 2 orders.edi", "accepted"),
     ]
+    (contrl_id,) = outcome.acknowledgements  # the EDI attachment is acknowledged; the CSV has nothing to ack
+    assert [m.reference for m in read_contrl(document(lightsoff, contrl_id).body)[0].messages] == ["1"]
 
 
 def test_an_email_with_no_usable_attachment_says_what_it_had(lightsoff: Lightsoff) -> None:
@@ -393,3 +401,91 @@ def test_edifact_messages_of_one_interchange_stand_alone(lightsoff: Lightsoff) -
     assert outcome.orders[1].problems[0]["code"] == "count_mismatch"
     (report,) = read_contrl(document(lightsoff, outcome.acknowledgement or "").body)
     assert [(m.reference, m.accepted) for m in report.messages] == [("1", True), ("2", False)]
+
+
+def test_serve_and_worker_check_the_window_on_their_timer(lightsoff: Lightsoff, clock: FakeClock) -> None:
+    late = issue(lightsoff)
+    clock.advance(timedelta(days=2))
+    thread = NotificationThread(replace(lightsoff.notifications, check_every=0.05, escalate_every=3600))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while document(lightsoff, late.document_id).unacknowledged_case is None:
+            assert time.monotonic() < deadline, "the timer never checked the acknowledgement window"
+            time.sleep(0.05)
+    finally:
+        thread.stop()
+
+
+def test_two_edifact_interchanges_in_one_file_get_a_contrl_each(lightsoff: Lightsoff) -> None:
+    data = edifact_orders("PO-2IC-1", reference="IC1") + edifact_orders("PO-2IC-2", reference="IC2", trailer=False)
+    outcome = receive(lightsoff, data)
+    statuses = [(o.reference, o.status) for o in outcome.orders]
+    assert statuses == [("IC1/1", "accepted"), ("IC2/1", "rejected")]  # IC2 is truncated: no UNZ
+    assert outcome.orders[1].problems[-1]["code"] == "missing_unz"
+    reports = [read_contrl(document(lightsoff, ack).body)[0] for ack in outcome.acknowledgements]
+    assert [(r.interchange_reference, r.status) for r in reports] == [("IC1", "accepted"), ("IC2", "rejected")]
+    numbers = [document(lightsoff, ack).control_number for ack in outcome.acknowledgements]
+    assert numbers == ["1", "2"]
+
+
+def test_a_document_over_the_limit_is_archived_and_refused_unread(
+    settings: Settings, demo_reference_data: ReferenceData, clock: FakeClock
+) -> None:
+    limited = settings.model_copy(update={"max_document_bytes": 1000})
+    small = bootstrap(limited, reference_data=demo_reference_data, clock=clock)
+    try:
+        data = x12_850("PO-BIG-1") + b"\n" * 2000
+        outcome = small.inbound.receive(InboundDocument(data, channel="folder"))
+        assert [(p["code"], p["location"]) for p in outcome.problems] == [("too_large", "the document")]
+        assert "at most 1,000" in outcome.problems[0]["message"]
+        assert outcome.orders == ()
+        raw = small.queries.message(outcome.message_id)
+        assert (raw.body, raw.channel, raw.outcome) == (data, "folder", MessageOutcome.REJECTED)
+    finally:
+        small.close()
+
+
+def test_a_named_format_wins_over_detection(lightsoff: Lightsoff) -> None:
+    text = csv_orders("PO-TXT-1,2026-11-23,2026-12-07,ACME-DC-NORTH,WID-100,24,EA", header=CSV_HEADER)
+    outcome = receive(lightsoff, text, format="csv", partner="ACME", filename="orders.txt")
+    assert (outcome.format, [o.status for o in outcome.orders]) == ("csv", ["accepted"])
+    unknown = receive(lightsoff, text, format="pdf")
+    assert [p["code"] for p in unknown.problems] == ["unknown_format"]
+
+
+def test_two_processes_checking_at_once_raise_one_case(lightsoff: Lightsoff, clock: FakeClock) -> None:
+    late = issue(lightsoff)
+    clock.advance(timedelta(days=2))
+    watch = lightsoff.notifications.acknowledgements
+    assert watch is not None
+    barrier = threading.Barrier(4)
+    found: list[int] = []
+
+    def check() -> None:
+        barrier.wait()
+        found.append(len(watch.check()))
+
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(found) == [0, 0, 0, 1]
+    cases = lightsoff.queries.find_exception_cases(CaseQuery(category="document_unacknowledged"))
+    assert [case.exception_id for case in cases] == [document(lightsoff, late.document_id).unacknowledged_case]
+
+
+def test_an_acknowledgement_that_cannot_be_written_leaves_the_orders_taken(
+    lightsoff: Lightsoff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unwritable(*_: object) -> bytes:
+        raise X12WriteError("ISA06", "a value X12 cannot carry")
+
+    monkeypatch.setattr("lightsoff.services.inbound.write_997", unwritable)
+    outcome = receive(lightsoff, x12_850("PO-NOACK-1"))
+    assert [o.status for o in outcome.orders] == ["accepted"]
+    assert outcome.acknowledgement is None
+    assert [p["code"] for p in outcome.problems] == ["acknowledgement_not_written"]
+    assert not outcome.failed
+    assert count(lightsoff, tables.outbound_documents) == 0

@@ -49,7 +49,6 @@ from lightsoff.formats.x12 import (
     reply_envelope,
     write_997,
     write_999,
-    write_functional_ack,
 )
 from lightsoff.formats.x12.ack import GROUP_ERROR_CODES as X12_GROUP_ERROR_CODES
 from lightsoff.services.acknowledgements import AcknowledgementMatcher, ack_kind
@@ -143,9 +142,10 @@ class InboundOutcome:
 
     @property
     def failed(self) -> bool:
-        """Nothing usable: document-level problems and no order taken, nothing acknowledged."""
+        """Nothing usable: no order taken (accepted, held or a duplicate) and nothing acknowledged, whether
+        the document itself is broken or every order in it was rejected."""
         taken = any(order.status in {"accepted", "held", "duplicate"} for order in self.orders)
-        return bool(self.problems) and not taken and not self.acknowledged
+        return not taken and not self.acknowledged
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -402,7 +402,7 @@ class DocumentIntake:
                 "interchange header (sender id)",
                 "partner_mismatch",
                 f"The document was sent for partner {named.code}, but its envelope's sender id {read.sender!r} "
-                f"is another partner's. Name the partner the document is from.",
+                f"is not one of {named.code}'s: name the partner the document is from, or send it without partner=.",
             )
         ]
 
@@ -492,7 +492,10 @@ class DocumentIntake:
         ack_partner = partner
 
         def finish(uow: UnitOfWork) -> InboundOutcome:
-            acks = self._issue_acks(uow, read, ack_partner, message) if read is not None else ()
+            acks: tuple[str, ...] = ()
+            if read is not None:
+                acks, unwritten = self._issue_acks(uow, read, ack_partner, message)
+                problems.extend(unwritten)
             outcome = InboundOutcome(
                 message_id=message.message_id,
                 format=format_name,
@@ -520,16 +523,37 @@ class DocumentIntake:
 
     def _issue_acks(
         self, uow: UnitOfWork, read: ReadDocument, partner: Partner | None, message: InboundMessage
-    ) -> tuple[str, ...]:
-        if partner is None or read.format not in {"x12", "edifact"} or not read.details.get("interchanges"):
-            return ()
+    ) -> tuple[tuple[str, ...], list[DocumentProblem]]:
+        """One 997/999 per X12 document, one CONTRL per EDIFACT interchange (an e-mail's EDI attachments too).
+
+        An acknowledgement that cannot be written (an envelope id X12 cannot carry back) is a problem of the
+        document, not a failure of it: the orders taken stay taken.
+        """
+        if partner is None or partner.documents.functional_ack is FunctionalAck.NONE:
+            return (), []
+        ids: list[str] = []
+        problems: list[DocumentProblem] = []
+        for part in _edi_parts(read):
+            try:
+                ids.extend(self._ack(uow, part, partner, message))
+            except (ValueError, KeyError) as exc:  # X12WriteError is a ValueError
+                log.warning("acknowledgement of %s not written: %s", message.message_id, exc)
+                problems.append(
+                    DocumentProblem(
+                        "the document",
+                        "acknowledgement_not_written",
+                        f"The functional acknowledgement could not be written ({exc}); the orders were handled, "
+                        "but the partner gets no 997/999/CONTRL for this document.",
+                    )
+                )
+        return tuple(ids), problems
+
+    def _ack(self, uow: UnitOfWork, read: ReadDocument, partner: Partner, message: InboundMessage) -> tuple[str, ...]:
         setting = partner.documents.functional_ack
-        if setting is FunctionalAck.NONE:
-            return ()
         now = self._clock.now()
         if read.format == "x12":
             kind = _x12_kind(read, setting)
-            writer = {"997": write_997, "999": write_999}.get(kind, write_functional_ack)
+            writer = write_997 if kind == "997" else write_999
 
             def write_x12(number: int) -> bytes:
                 envelope = reply_envelope(
@@ -595,7 +619,27 @@ def _read_json(data: bytes) -> ReadDocument:
     return ReadDocument("json", str(partner) if isinstance(partner, str) else None, (found,))
 
 
+def _edi_parts(read: ReadDocument) -> list[ReadDocument]:
+    """The X12 and EDIFACT documents read: the document itself, or an e-mail's EDI attachments."""
+    if read.format in {"x12", "edifact"}:
+        return [read] if read.details.get("interchanges") else []
+    if read.format == "email":
+        return [
+            ReadDocument(entry["format"], entry["sender"], details=entry["details"])
+            for entry in read.details.get("documents", [])
+            if entry["format"] in {"x12", "edifact"} and entry["details"].get("interchanges")
+        ]
+    return []
+
+
 def _refused_envelopes(read: ReadDocument) -> dict[str, tuple[dict[str, Any], ...]]:
+    refused: dict[str, tuple[dict[str, Any], ...]] = {}
+    for part in _edi_parts(read):
+        refused.update(_refused_in(part))
+    return refused
+
+
+def _refused_in(read: ReadDocument) -> dict[str, tuple[dict[str, Any], ...]]:
     """Orders whose envelope the functional acknowledgement rejects, with the envelope's problems.
 
     An X12 group with a broken trailer (missing GE, wrong count or control number) is rejected by the
@@ -678,7 +722,7 @@ def _order_outcome(found: DocumentOrder, result: IntakeResult) -> InboundOrderOu
 
 def _message_outcome(outcome: InboundOutcome) -> MessageOutcome:
     statuses = {order.status for order in outcome.orders}
-    if outcome.failed or (outcome.orders and statuses <= {"rejected", "failed"}):
+    if outcome.failed:
         return MessageOutcome.REJECTED
     if outcome.acknowledged:
         return MessageOutcome.ACCEPTED

@@ -141,8 +141,7 @@ def inbound_response(outcome: InboundOutcome) -> Response:
     if outcome.not_found:
         detail = outcome.problems[0]["message"] if outcome.problems else "No such partner."
         return problem_response("not-found", detail, message_id=outcome.message_id)
-    taken = [order for order in outcome.orders if order.status in {"accepted", "held", "duplicate"}]
-    if not taken and not outcome.acknowledged:
+    if outcome.failed:
         count = len(outcome.problems) + sum(len(order.problems) for order in outcome.orders)
         return problem_response(
             "invalid-document",
