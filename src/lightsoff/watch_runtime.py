@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -90,16 +90,26 @@ def describe(event: WatchEvent) -> str:
     moved = f"{event.moved_to.parent.name}/{event.moved_to.name}"
     resumed = " (taken in before a restart; only moved now)" if event.resumed else ""
     if event.failed:
-        problems = event.outcome.get("problems") or [{}]
-        first = problems[0]
-        reason = f"{first.get('location', '?')}: {first.get('message', 'failed')}"
-        return f"{where} → {moved}: failed: {reason}{resumed}"
+        return f"{where} → {moved}: failed: {_why(event.outcome)}{resumed}"
     orders = event.outcome.get("orders", [])
     statuses: dict[str, int] = defaultdict(int)
     for order in orders:
         statuses[order.get("status", "?")] += 1
     summary = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())) or "no orders"
     return f"{where} → {moved}: message {event.message_id}: {len(orders)} order(s): {summary}{resumed}"
+
+
+def _why(outcome: dict[str, Any]) -> str:
+    """The first problem: the document's own, else that of the first order refused."""
+    problems = outcome.get("problems") or []
+    if problems:
+        return f"{problems[0].get('location', 'the document')}: {problems[0].get('message', '')}"
+    refused = [order for order in outcome.get("orders", []) if order.get("problems")]
+    if not refused:
+        return "nothing in it could be used"
+    first = refused[0]["problems"][0]
+    where = first.get("location") or refused[0].get("location", "")
+    return f"{len(refused)} order(s) refused; the first: {where}: {first.get('message', '')}"
 
 
 def log_event(event: WatchEvent) -> None:

@@ -84,9 +84,22 @@ def test_watch_without_any_drop_folder_is_one_error_line(env: dict[str, str]) ->
     assert "no partner has a drop folder" in result.stderr
 
 
-def test_two_partners_sharing_a_drop_folder_is_one_error_line(watching: dict[str, str], config: Path) -> None:
+def test_two_partners_sharing_a_drop_folder_are_refused_with_the_configuration_problems(
+    watching: dict[str, str], config: Path
+) -> None:
     profile = config / "partners" / "BOLT.yaml"
     add_folder(profile, "drop/ACME/in")
+    result = run("watch", "--once", env=watching)
+    assert result.returncode == 2
+    *problems, last = result.stderr.splitlines()
+    acme = config / "partners" / "ACME.yaml"
+    assert any(line.startswith(f"{acme}:") and "is also partner BOLT's drop folder" in line for line in problems)
+    assert any(line.startswith(f"{profile}:") and "is also partner ACME's drop folder" in line for line in problems)
+    assert last.startswith("lightsoff: error: 2 problem(s) in ")
+
+
+def test_the_same_folder_written_two_ways_is_one_error_line(watching: dict[str, str], config: Path) -> None:
+    add_folder(config / "partners" / "BOLT.yaml", str(Path(watching["LIGHTSOFF_DATA_DIR"]) / "drop" / "ACME" / "in"))
     result = run("watch", "--once", env=watching)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
@@ -120,8 +133,9 @@ def test_inbound_rerun_shows_then_and_now_side_by_side(watching: dict[str, str],
     folder.mkdir(parents=True)
     (folder / "PO-3.edi").write_bytes(x12_850("PO-WATCH-3", ["VP*WID-100", "BP*A-7799"]))
     taken = run("watch", "--once", env=watching, check=True)
-    assert "1 rejected" in taken.stdout
-    message_id = taken.stdout.split("message ")[1].split(":")[0]
+    assert "ACME PO-3.edi → failed/PO-3.edi: failed: 1 order(s) refused; the first: interchange" in taken.stdout
+    assert "customer SKU 'A-7799' matches no product" in taken.stdout
+    message_id = json.loads((folder / "failed" / "PO-3.edi.error.json").read_text())["message_id"]
     profile = config / "partners" / "ACME.yaml"
     profile.write_text(profile.read_text().replace("  A-7790: WID-300\n", "  A-7790: WID-300\n  A-7799: WID-300\n"))
 
