@@ -49,6 +49,9 @@ def test_a_real_rerun_archives_a_message_of_its_own(lightsoff: Lightsoff, api: h
     assert rerun_id not in (None, message_id)
     archived = api.get(f"/v1/messages/{rerun_id}").json()
     assert (archived["channel"], archived["outcome"]) == ("rerun", "duplicate")
+    assert api.get(f"/v1/messages/{message_id}").json()["correlation_id"] is None
+    assert archived["correlation_id"] == message_id, "the re-run is correlated with the document it re-runs"
+    assert archived["client_id"].startswith("test-client")
 
 
 def test_another_partners_client_finds_nothing_and_a_reader_may_not(

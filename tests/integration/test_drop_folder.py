@@ -154,3 +154,21 @@ def test_a_document_that_cannot_be_read_goes_to_failed_with_its_problems(
     assert sidecar["problems"][0]["location"]
     assert sidecar["problems"][0]["message"]
     assert lightsoff.queries.message(event.message_id).body == b"ISA*00*cut short", "the raw file is archived"
+
+
+def test_a_file_whose_every_order_is_refused_goes_to_failed_with_each_orders_problems(
+    lightsoff: Lightsoff, settings: Settings
+) -> None:
+    clock = Clock()
+    inbox = settings.data_dir / "drop" / "ACME" / "in"
+    watcher = watcher_of(lightsoff, clock)
+    (inbox / "po.edi").write_bytes(x12_850("PO-FOLDER-4", ["VP*WID-100"]).replace(b"DTM*002*20261210", b"DTM*002*2026"))
+    [event] = settled(watcher, clock)
+    assert isinstance(event, FileHandled)
+    assert event.failed
+    sidecar = json.loads((inbox / "failed" / "po.edi.error.json").read_text())
+    assert sidecar["problems"] == []
+    [order] = sidecar["orders"]
+    assert (order["reference"], order["status"]) == ("000000001/1/0001", "rejected")
+    assert order["problems"]
+    assert all(problem["message"] for problem in order["problems"])

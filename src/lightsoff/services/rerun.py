@@ -114,14 +114,25 @@ class DocumentRerun:
         self._intake_on = intake_on
         self._dry_run = dry_run
 
-    def rerun(self, message_id: str, *, dry_run: bool, partners: Collection[str] | None = None) -> RerunReport:
-        """Run message ``message_id`` again; a caller confined to ``partners`` finds only theirs (else NotFound)."""
+    def rerun(
+        self,
+        message_id: str,
+        *,
+        dry_run: bool,
+        partners: Collection[str] | None = None,
+        client_id: str | None = None,
+    ) -> RerunReport:
+        """Run message ``message_id`` again; a caller confined to ``partners`` finds only theirs (else NotFound).
+
+        The re-run's events carry the original document's correlation id, so they are found with it;
+        ``client_id`` is who asked (archived with the re-run's message).
+        """
         with self._uow(write=False) as uow:
             message = uow.messages.get(message_id)
             if message is None or not (partners is None or message.partner in partners):
                 raise NotFound("message", message_id)
             then = _stored(uow, message)
-        document = _document(message, partners)
+        document = _document(message, partners, client_id)
         if dry_run:
             with self._dry_run() as units:
                 outcome = self._intake_on(units).receive(document)
@@ -149,7 +160,7 @@ _Sides = dict[str, tuple[str, OrderSide]]
 """Order reference → (location, side)."""
 
 
-def _document(message: InboundMessage, partners: Collection[str] | None) -> InboundDocument:
+def _document(message: InboundMessage, partners: Collection[str] | None, client_id: str | None) -> InboundDocument:
     named = message.detail.get("document", {})
     is_json = "inbound" not in message.detail and message.content_type.startswith("application/json")
     return InboundDocument(
@@ -160,6 +171,7 @@ def _document(message: InboundMessage, partners: Collection[str] | None) -> Inbo
         partner=named.get("partner") or (message.partner if is_json else None),
         channel="rerun",
         allowed_partners=frozenset(partners) if partners is not None else None,
+        client_id=client_id,
         correlation_id=message.correlation_id or message.message_id,
     )
 

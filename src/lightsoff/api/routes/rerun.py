@@ -82,4 +82,5 @@ def rerun_document(
     caller: DocumentsWriter,
     dry_run: Annotated[bool, Query(description="change nothing; say what it would become now")] = False,
 ) -> RerunRead:
-    return RerunRead.of(lightsoff.rerun.rerun(message_id, dry_run=dry_run, partners=caller.partners))
+    report = lightsoff.rerun.rerun(message_id, dry_run=dry_run, partners=caller.partners, client_id=caller.subject)
+    return RerunRead.of(report)
