@@ -154,3 +154,22 @@ def test_inbound_rerun_shows_then_and_now_side_by_side(watching: dict[str, str],
     missing = run("inbound", "rerun", "no-such-message", env=watching)
     assert missing.returncode == 2
     assert missing.stderr == "lightsoff: error: message no-such-message does not exist\n"
+
+
+def test_watch_runs_until_interrupted_and_says_what_it_did(watching: dict[str, str]) -> None:
+    folder = inbox(watching)
+    folder.mkdir(parents=True)
+    process = subprocess.Popen(
+        [*LIGHTSOFF, "watch"], env=watching, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        assert process.stdout is not None
+        (folder / ".PO-5.edi.tmp").write_bytes(x12_850("PO-WATCH-5", ["VP*WID-100"]))
+        (folder / ".PO-5.edi.tmp").rename(folder / "PO-5.edi")
+        lines = read_until(process.stdout, "PO-5.edi →", timeout=30)
+        assert f"watching 1 drop folder(s): ACME {folder}\n" in lines
+        assert "ACME PO-5.edi → done/PO-5.edi: message " in lines[-1]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert process.returncode == 0, "Ctrl-C is how watch is stopped: not an error"
