@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,9 +16,11 @@ from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.policy import RuleOutcome
 from lightsoff.domain.reference_data import Product, ReferenceData
 from lightsoff.services.inbound import InboundDocument
+from lightsoff.services.intake import Submission
 from lightsoff.settings import Settings
 from lightsoff.store.tables import metadata
 from lightsoff.testing import FakeClock
+from tests.factories import line, order_json
 
 
 def x12_850(po_number: str, items: list[str]) -> bytes:
@@ -212,3 +215,20 @@ def test_a_document_whose_processing_never_finished_is_run_now(
     assert order.now is not None
     assert order.now.status == "accepted"
     assert order.changes == ("not in the document then",)
+
+
+def test_a_json_order_reruns_as_one_order_side_by_side(
+    start: Callable[[ReferenceData], Lightsoff], demo_reference_data: ReferenceData
+) -> None:
+    lightsoff = start(demo_reference_data)
+    body = json.dumps(order_json(po_number="PO-RERUN-JSON", lines=[line(1, sku="NOPE")])).encode()
+    submitted = lightsoff.intake.submit(Submission(body=body, content_type="application/json"))
+    assert submitted.outcome.value == "held"
+    [order] = lightsoff.rerun.rerun(submitted.message_id, dry_run=True).orders
+    assert order.reference == "PO-RERUN-JSON"
+    assert order.then is not None
+    assert order.now is not None
+    assert (order.then.status, order.now.status) == ("held", "duplicate")
+    assert submitted.order is not None
+    assert order.now.order_id == order.then.order_id == submitted.order.order_id
+    assert order.changes == ()

@@ -14,6 +14,7 @@ rows), what it became then (the stored outcome and the order as stored) and what
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -183,9 +184,10 @@ def _stored(uow: UnitOfWork, message: InboundMessage) -> _Sides:
         return {}  # a document whose processing never finished (outcome pending or failed): no orders then
     if inbound is None:  # a canonical JSON order (POST /v1/orders): one order, the message's outcome
         order_id = message.order_ids[0] if message.order_ids else None
+        order = uow.orders.get(order_id) if order_id else None
         errors = tuple(message.detail.get("errors", ()))
-        side = _side(uow, message.outcome.value, order_id, (), errors)
-        return {"order": ("the order", side)}
+        side = _side(uow, message.outcome.value, order_id, order.exception_ids if order else (), errors)
+        return {_json_reference(message.body): ("the order", side)}
     return {
         order["reference"]: (
             order["location"],
@@ -193,6 +195,15 @@ def _stored(uow: UnitOfWork, message: InboundMessage) -> _Sides:
         )
         for order in inbound.get("orders", [])
     }
+
+
+def _json_reference(body: bytes) -> str:
+    """What the intake calls a JSON order in a document's outcome: its PO number (``order`` without one)."""
+    try:
+        raw = json.loads(body)
+    except (ValueError, RecursionError):
+        return "order"
+    return str(raw.get("po_number") or "order") if isinstance(raw, dict) else "order"
 
 
 def _now(uow: UnitOfWork, outcome: InboundOutcome) -> tuple[_Sides, str]:
