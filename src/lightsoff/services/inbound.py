@@ -271,10 +271,13 @@ class DocumentIntake:
         return self._finish(message, read.format, sender, orders, all_problems, read=read)
 
     def _sender_partner(self, document: InboundDocument, read: ReadDocument) -> Partner | None:
-        """The partner the document's (first) envelope says it comes from, if the caller may send for it."""
-        if read.sender is None or read.format not in {"x12", "edifact"}:
+        """The partner the document's (first) envelope says it comes from, else its first order's (an EDIFACT
+        buyer's GLN), if the caller may send for it."""
+        if read.format not in {"x12", "edifact"}:
             return None
-        partner = self._reference_data.partner_by_identifier(read.sender)
+        partner = self._reference_data.partner_by_identifier(read.sender) if read.sender else None
+        if partner is None and read.orders:
+            return self._order_partner(document, read, read.orders[0])
         return partner if partner is not None and self._allowed(document, partner.code) else None
 
     def _named_partner(self, document: InboundDocument) -> tuple[Partner | None, DocumentProblem | None]:
