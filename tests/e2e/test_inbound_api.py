@@ -232,7 +232,12 @@ def test_a_document_nobody_acknowledged_is_a_case_people_can_read(
         assert [c["exception_id"] for c in listed.json()["items"]] == [overdue.exception_id]
         assert api.get(f"/v1/documents/{sent.document_id}").json()["unacknowledged_case"] == overdue.exception_id
         refused = api.post(f"/v1/exceptions/{overdue.exception_id}/resolve", json={"action": "release"})
-        assert refused.status_code == 422, refused.text  # nothing to release: the partner's acknowledgement closes it
+        assert refused.status_code == 422, refused.text  # there is no order to release
+        closed = api.post(f"/v1/exceptions/{overdue.exception_id}/resolve", json={"action": "close"})
+        assert closed.status_code == 200, closed.text
+        assert (closed.json()["order_id"], closed.json()["order_status"]) == (sent.document_id, None)
+        assert closed.json()["exception"]["status"] == "resolved"
+        assert closed.json()["events"] == ["exception.resolved"]
 
 
 CORPUS_FILES = sorted(path for path in CORPUS.rglob("*") if path.is_file() and path.name != "README.md")

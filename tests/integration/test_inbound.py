@@ -489,3 +489,10 @@ def test_an_acknowledgement_that_cannot_be_written_leaves_the_orders_taken(
     assert [p["code"] for p in outcome.problems] == ["acknowledgement_not_written"]
     assert not outcome.failed
     assert count(lightsoff, tables.outbound_documents) == 0
+
+
+def test_an_edifact_buyer_gln_names_the_partner_when_the_unb_sender_is_unknown(lightsoff: Lightsoff) -> None:
+    outcome = receive(lightsoff, edifact(edifact_message("PO-GLN-1"), sender="VAN-MAILBOX-7"))
+    assert (outcome.partner, [o.status for o in outcome.orders]) == ("ACME", ["accepted"])
+    (report,) = read_contrl(document(lightsoff, outcome.acknowledgement or "").body)
+    assert report.sender == "VAN-MAILBOX-7"  # the CONTRL goes back to the interchange's own sender

@@ -92,6 +92,11 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("keep_separate", "Keep this order apart from the open order the case names."),
         ActionSpec("apply_amendment", "Replace the order with the partner's changed PO."),
         ActionSpec("keep_original", "Refuse the partner's change; the order stays as it was."),
+        ActionSpec(
+            "close",
+            "Close a case about a document, not an order (one the partner did not acknowledge): the partner "
+            "confirmed it otherwise, or it was sent again. Nothing else changes.",
+        ),
     )
 }
 

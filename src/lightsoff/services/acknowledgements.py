@@ -263,7 +263,8 @@ class AcknowledgementWatch:
             f"{document.partner} has not acknowledged {document.kind} {document.document_id} (control number "
             f"{document.control_number}, sent {document.created_at.isoformat(timespec='minutes')}) within its "
             f"acknowledgement window of {hours:g} hours. Check that it arrived (GET /v1/documents/"
-            f"{document.document_id}), ask the partner for its 997/999/CONTRL, or send it again."
+            f"{document.document_id}), ask the partner for its 997/999/CONTRL, or send it again; its "
+            "acknowledgement closes this case, or close it once the partner confirmed it otherwise."
         )
         event = ExceptionRaised(
             exception_id=exception_id,
@@ -272,7 +273,7 @@ class AcknowledgementWatch:
             severity=route.severity.value,
             team=route.team,
             message=message,
-            actions=(),
+            actions=("close",),
             due_at=now + route.handle_within,
             rule=DOCUMENT_UNACKNOWLEDGED,
             partner=document.partner,

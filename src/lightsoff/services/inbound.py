@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import structlog
 from pydantic import ValidationError
 
 from lightsoff.domain.messages import InboundMessage, MessageOutcome
@@ -56,7 +56,7 @@ from lightsoff.services.documents import DocumentIssuer, Issue
 from lightsoff.services.intake import IntakeResult, OrderIntake, Submission
 from lightsoff.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
-log = logging.getLogger(__name__)
+_log = structlog.get_logger("lightsoff.inbound")
 
 FORMATS = ("x12", "edifact", "csv", "xlsx", "email", "json")
 """What ``receive`` reads; ``json`` is one canonical order, as ``POST /v1/orders`` takes it."""
@@ -188,6 +188,18 @@ class DocumentIntake:
         except Exception as exc:
             self._mark_failed(message, exc)
             raise
+        statuses = [order.status for order in outcome.orders]
+        _log.info(
+            "document received",
+            message_id=outcome.message_id,
+            channel=document.channel,
+            format=outcome.format,
+            partner=outcome.partner,
+            orders={status: statuses.count(status) for status in sorted(set(statuses))},
+            problems=len(outcome.problems),
+            acknowledgements=len(outcome.acknowledgements),
+            acknowledged=len(outcome.acknowledged),
+        )
         return outcome
 
     # ---- archive ----
@@ -221,7 +233,7 @@ class DocumentIntake:
         try:
             self._uow.run(lambda uow: uow.messages.update(failed))
         except Exception:  # the database is what failed: the message stays pending, and is run again
-            log.exception("could not mark inbound message %s failed", message.message_id)
+            _log.exception("inbound message not marked failed", message_id=message.message_id)
 
     # ---- reading ----
 
@@ -271,10 +283,13 @@ class DocumentIntake:
         return self._finish(message, read.format, sender, orders, all_problems, read=read)
 
     def _sender_partner(self, document: InboundDocument, read: ReadDocument) -> Partner | None:
-        """The partner the document's (first) envelope says it comes from, if the caller may send for it."""
-        if read.sender is None or read.format not in {"x12", "edifact"}:
+        """The partner the document's (first) envelope says it comes from, else its first order's (an EDIFACT
+        buyer's GLN), if the caller may send for it."""
+        if read.format not in {"x12", "edifact"}:
             return None
-        partner = self._reference_data.partner_by_identifier(read.sender)
+        partner = self._reference_data.partner_by_identifier(read.sender) if read.sender else None
+        if partner is None and read.orders:
+            return self._order_partner(document, read, read.orders[0])
         return partner if partner is not None and self._allowed(document, partner.code) else None
 
     def _named_partner(self, document: InboundDocument) -> tuple[Partner | None, DocumentProblem | None]:
@@ -537,7 +552,7 @@ class DocumentIntake:
             try:
                 ids.extend(self._ack(uow, part, partner, message))
             except (ValueError, KeyError) as exc:  # X12WriteError is a ValueError
-                log.warning("acknowledgement of %s not written: %s", message.message_id, exc)
+                _log.warning("acknowledgement not written", message_id=message.message_id, error=str(exc))
                 problems.append(
                     DocumentProblem(
                         "the document",

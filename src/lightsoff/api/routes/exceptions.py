@@ -93,8 +93,10 @@ class ResolutionCreate(BaseModel):
 
 class ResolvedRead(BaseModel):
     exception: ExceptionCaseDetailRead
-    order_id: str
-    order_status: str = Field(description="the order's status after the resolution and the rules that followed")
+    order_id: str = Field(description="the order the case held (for a document_unacknowledged case: the document)")
+    order_status: str | None = Field(
+        description="the order's status after the resolution and the rules that followed; null for a document's case"
+    )
     events: list[str] = Field(description="the events the resolution recorded, in order")
 
 
@@ -173,7 +175,7 @@ async def resolve_exception_case(
     )
     return ResolvedRead(
         exception=ExceptionCaseDetailRead.detail(resolved.case, lightsoff.clock.now()),
-        order_id=resolved.order.order_id,
-        order_status=resolved.order.status.value,
+        order_id=resolved.order.order_id if resolved.order else resolved.case.order_id,
+        order_status=resolved.order.status.value if resolved.order else None,
         events=list(resolved.events),
     )
