@@ -1,4 +1,6 @@
-"""The one command-line entry point: ``lightsoff serve | db upgrade | replay | orders submit | config check``.
+"""The one command-line entry point: ``lightsoff serve | db upgrade | replay | orders submit | config check``…
+
+More commands register from ``cli_*.py`` (delivery, notifications, documents, ``watch`` and ``inbound rerun``).
 
 Errors are one readable line and a non-zero exit code, never a traceback.
 """
