@@ -131,7 +131,7 @@ def serve(
     lightsoff = assemble(settings)
     require_current_schema(lightsoff)
     watcher = configured_watcher(lightsoff)
-    watching = WatchThread(prepared(watcher)) if watcher.folders else None
+    watching = WatchThread(prepared(watcher, strict=False)) if watcher.folders else None
     credentials = demo_client(lightsoff) if demo and lightsoff.security.enabled else None
     print_banner(lightsoff, credentials)
     relay = RelayThread(lightsoff) if settings.relay_embedded else None
@@ -167,12 +167,15 @@ def configured_watcher(lightsoff: Lightsoff) -> FolderWatcher:
         raise CliError("; ".join(exc.problems)) from exc
 
 
-def prepared(watcher: FolderWatcher) -> FolderWatcher:
-    """The watcher, its folders created and readable; else one error line naming the folder."""
-    try:
-        watcher.prepare()
-    except OSError as exc:
-        raise CliError(f"cannot use the drop folder {exc.filename}: {exc.strerror or exc}") from exc
+def prepared(watcher: FolderWatcher, *, strict: bool = True) -> FolderWatcher:
+    """The watcher, its folders created where missing. A folder that cannot be used: one error line
+    (``strict``, ``lightsoff watch``), or a warning, the folder watched until it can be (``serve``, whose
+    API should not stay down for an unmounted share)."""
+    problems = watcher.prepare()
+    if problems and strict:
+        raise CliError("cannot use " + "; ".join(problems))
+    for problem in problems:
+        err.print(f"lightsoff: warning: cannot use {problem} now; it is watched until it can be", markup=False)
     return watcher
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
-from tests.e2e.test_cli import LIGHTSOFF, free_port, read_until, run
+from tests.e2e.test_cli import LIGHTSOFF, free_port, healthy, read_until, run
 from tests.integration.test_rerun import x12_850
 
 
@@ -173,3 +173,39 @@ def test_watch_runs_until_interrupted_and_says_what_it_did(watching: dict[str, s
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     assert process.returncode == 0, "Ctrl-C is how watch is stopped: not an error"
+
+
+def test_watch_refuses_a_drop_folder_it_cannot_use_in_one_line(watching: dict[str, str]) -> None:
+    folder = inbox(watching)
+    folder.parent.mkdir(parents=True)
+    folder.write_text("a file where the folder should be")
+    result = run("watch", "--once", env=watching)
+    assert result.returncode == 2
+    assert result.stderr == f"lightsoff: error: cannot use ACME's drop folder {folder}: File exists\n"
+
+
+def test_serve_starts_with_a_drop_folder_it_cannot_use_and_says_so(watching: dict[str, str]) -> None:
+    """An unmounted share must not keep the API down: serve warns, and watches the folder until it is back."""
+    folder = inbox(watching)
+    folder.parent.mkdir(parents=True)
+    folder.write_text("a file where the folder should be")
+    port = free_port()
+    process = subprocess.Popen(
+        [*LIGHTSOFF, "serve"],
+        env=watching | {"LIGHTSOFF_PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = read_until(process.stdout, "API docs:", timeout=30)
+        assert any(f"warning: cannot use ACME's drop folder {folder}: File exists now" in line for line in lines)
+        deadline = time.monotonic() + 30
+        while not healthy(f"http://127.0.0.1:{port}"):
+            assert process.poll() is None, "serve exited"
+            assert time.monotonic() < deadline, "serve did not become healthy"
+            time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)

@@ -92,8 +92,23 @@ def settle(watcher: FolderWatcher, clock: Clock) -> list[Any]:
 
 
 def test_prepare_creates_the_folder_with_done_and_failed(folder: DropFolder, intake: RecordingIntake) -> None:
-    FolderWatcher([folder], intake).prepare()
+    assert FolderWatcher([folder], intake).prepare() == []
     assert {p.name for p in folder.path.iterdir()} == {"done", "failed"}
+
+
+def test_a_folder_that_cannot_be_created_is_named_and_still_watched(
+    folder: DropFolder, intake: RecordingIntake, clock: Clock
+) -> None:
+    folder.path.parent.mkdir(parents=True)
+    folder.path.write_text("a file where the folder should be")
+    watcher = FolderWatcher([folder], intake, SETTLE, monotonic=clock)
+    [problem] = watcher.prepare()
+    assert problem == f"ACME's drop folder {folder.path}: File exists"
+    [trouble] = watcher.scan()
+    assert isinstance(trouble, FolderTrouble)
+    folder.path.unlink()
+    folder.path.mkdir()
+    assert watcher.scan() == [FolderTrouble(folder, None)]
 
 
 def test_a_file_is_taken_once_it_stayed_unchanged_for_the_settle_time(

@@ -137,15 +137,21 @@ class FolderWatcher:
         self._monotonic = monotonic
         self._state = {folder.path: _FolderState() for folder in self.folders}
 
-    def prepare(self) -> None:
+    def prepare(self) -> list[str]:
         """Create the folders (and their done/ and failed/) where missing, and check they can be read.
 
-        Raises ``OSError`` when a folder cannot be created or read: the caller reports it.
+        Returns what is wrong with each folder that cannot be used, one line each (empty: all usable);
+        a folder that cannot be used now is still scanned, and reported when it can be used again.
         """
+        problems = []
         for folder in self.folders:
-            for path in (folder.path, folder.path / DONE, folder.path / FAILED):
-                path.mkdir(parents=True, exist_ok=True)
-            os.listdir(folder.path)
+            try:
+                for path in (folder.path, folder.path / DONE, folder.path / FAILED):
+                    path.mkdir(parents=True, exist_ok=True)
+                os.listdir(folder.path)
+            except OSError as exc:
+                problems.append(f"{folder.partner}'s drop folder {exc.filename or folder.path}: {exc.strerror or exc}")
+        return problems
 
     def scan(self) -> list[WatchEvent]:
         """One look at every folder: files whole for long enough are taken in and moved."""
