@@ -26,7 +26,9 @@ from lightsoff.cli import (
     running,
 )
 from lightsoff.connectors.folder import FileHandled, FolderWatcher, WatchEvent
+from lightsoff.observability.logging import configure_logging
 from lightsoff.services.rerun import OrderSide, RerunReport
+from lightsoff.settings import Settings
 from lightsoff.watch_runtime import describe
 
 inbound_app = typer.Typer(help="Inbound documents (EDI, spreadsheets, e-mail) in the archive.", no_args_is_help=True)
@@ -38,7 +40,7 @@ def watch(
     once: Annotated[bool, typer.Option(help="take in what is whole now, then stop (for cron)")] = False,
 ) -> None:
     """Watch every partner's drop folder (documents.inbound_folder) and take in the files that appear."""
-    with running(load_settings()) as lightsoff:
+    with running(logged(load_settings())) as lightsoff:
         require_current_schema(lightsoff)
         watcher = _watcher(lightsoff)
         settings = lightsoff.settings
@@ -55,6 +57,17 @@ def watch(
                 watcher.run(_pause, _print)
         except KeyboardInterrupt:
             out.print("stopped")
+
+
+def logged(settings: Settings) -> Settings:
+    """Log lines (the intake's among them) go to stderr, as in ``serve``: stdout is the command's answer.
+
+    The command prints a line per file itself, so the intake's info lines are left out unless
+    LIGHTSOFF_LOG_LEVEL asks for them.
+    """
+    level = settings.log_level if "log_level" in settings.model_fields_set else "warning"
+    configure_logging(level, settings.log_format)
+    return settings
 
 
 def _watcher(lightsoff: Lightsoff) -> FolderWatcher:
@@ -90,7 +103,7 @@ def inbound_rerun(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Run an archived inbound document again through today's mappings and rules; then and now side by side."""
-    with running(load_settings()) as lightsoff:
+    with running(logged(load_settings())) as lightsoff:
         require_current_schema(lightsoff)
         with audited(lightsoff, "inbound.rerun", message_id, dry_run=str(dry_run).lower()):
             report = lightsoff.rerun.rerun(message_id, dry_run=dry_run)
