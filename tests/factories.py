@@ -32,3 +32,17 @@ def order_json(**changes: Any) -> dict[str, Any]:
 def line(line_no: int, **item: Any) -> dict[str, Any]:
     """A line whose default quantity fits every demo product's case pack and limits."""
     return {"line_no": line_no, "quantity": item.pop("quantity", 600), "uom": item.pop("uom", "EA"), **item}
+
+
+def shipment_json(order_id: str, **changes: Any) -> dict[str, Any]:
+    """A shipment of line 1 of ``order_id`` (10 each) on one pallet whose SSCC lightsoff mints."""
+    shipment: dict[str, Any] = {
+        "shipment_id": f"SHP-{next(_numbers):06d}",
+        "partner": "ACME",
+        "shipped_at": "2026-12-07T14:30:00Z",
+        "ship_from": {"name": "Lightsoff Werk 1", "gln": "4012345000009"},
+        "carrier_scac": "DHLX",
+        "orders": [{"order_id": order_id, "pallets": [{"items": [{"line_no": 1, "quantity": 10}]}]}],
+    }
+    shipment.update(changes)
+    return shipment

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from lightsoff.config.loader import load_reference_data
 from lightsoff.delivery_runtime import DeliveryServices, build_delivery
+from lightsoff.documents_runtime import OutboundDocuments, build_outbound
 from lightsoff.domain.errors import ConfigurationError
 from lightsoff.domain.identifiers import IdFormat
 from lightsoff.domain.reference_data import ReferenceData
@@ -28,6 +29,7 @@ from lightsoff.services.ports import Clock
 from lightsoff.services.queries import Queries
 from lightsoff.services.rate_limits import RateLimiter
 from lightsoff.services.reference_queries import ReferenceQueries
+from lightsoff.services.shipments import ShipmentDesk
 from lightsoff.services.tokens import Authenticator, ClientRegistry, TokenIssuer, TokenSettings
 from lightsoff.settings import Settings
 from lightsoff.store import migrate
@@ -67,6 +69,9 @@ class Lightsoff:
     intake: OrderIntake
     exceptions: ExceptionDesk
     documents: DocumentIssuer
+    shipments: ShipmentDesk
+    outbound: OutboundDocuments
+    """Order responses for decided orders, and delivery of issued documents to partners' folders."""
     queries: Queries
     reference: ReferenceQueries
     """The configuration in force: partner profiles and the product master."""
@@ -104,6 +109,7 @@ def bootstrap(
         sscc=SsccSettings(settings.gs1_company_prefix, settings.sscc_extension_digit),
     )
     rules = OrderRules(reference_data, identifiers, clock)
+    documents = DocumentIssuer(identifiers, clock, new_uuid)
     return Lightsoff(
         settings=settings,
         database=database,
@@ -112,7 +118,9 @@ def bootstrap(
         identifiers=identifiers,
         intake=OrderIntake(uow, rules, clock),
         exceptions=ExceptionDesk(uow, rules, clock, new_uuid, prepare=rules.prepare),
-        documents=DocumentIssuer(identifiers, clock, new_uuid),
+        documents=documents,
+        shipments=ShipmentDesk(uow, reference_data, identifiers, documents, clock, new_uuid),
+        outbound=build_outbound(settings, database, uow, reference_data, documents, clock, new_uuid),
         queries=Queries(uow),
         reference=ReferenceQueries(reference_data),
         security=_security(settings, uow, clock),

@@ -28,6 +28,7 @@ from lightsoff.bootstrap import Lightsoff, SystemClock, bootstrap, ensure_demo_c
 from lightsoff.config.loader import load_reference_data
 from lightsoff.delivery_runtime import RelayThread
 from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
+from lightsoff.documents_runtime import DocumentThread
 from lightsoff.domain.audit import AuditEntry
 from lightsoff.domain.errors import ConfigurationError, LightsoffError
 from lightsoff.domain.messages import MessageOutcome
@@ -133,6 +134,8 @@ def serve(
         relay.start()
     notifications = NotificationThread(lightsoff.notifications)
     notifications.start()
+    documents = DocumentThread(lightsoff.outbound)
+    documents.start()
     try:
         uvicorn.run(
             create_app(lightsoff),
@@ -144,6 +147,7 @@ def serve(
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     finally:
+        documents.stop()
         notifications.stop()
         if relay is not None:
             relay.stop()

@@ -18,6 +18,7 @@ from rich.table import Table
 from lightsoff.cli import _audit_cli, app, err, load_settings, out, require_current_schema, running
 from lightsoff.delivery.signing import WebhookSecret
 from lightsoff.delivery_runtime import run_relay
+from lightsoff.documents_runtime import DocumentThread
 from lightsoff.domain.errors import ConfigurationError
 from lightsoff.domain.subscriptions import DeadLetterFilter, Delivery, SubscriptionKind
 from lightsoff.notify_runtime import NotificationThread
@@ -36,7 +37,7 @@ def worker(
         int | None, typer.Option(help="deliveries in flight [env LIGHTSOFF_RELAY_CONCURRENCY]")
     ] = None,
 ) -> None:
-    """Run the delivery relay, case e-mails and escalation until SIGTERM or Ctrl-C (any number on PostgreSQL)."""
+    """Run the delivery relay, case e-mails, escalation and outbound documents until SIGTERM or Ctrl-C."""
     settings = load_settings(relay_concurrency=concurrency)
     configure_logging(settings.log_level, settings.log_format)
     with running(settings) as lightsoff:
@@ -51,9 +52,12 @@ def worker(
 
         notifications = NotificationThread(lightsoff.notifications)
         notifications.start()
+        documents = DocumentThread(lightsoff.outbound)
+        documents.start()
         try:
             asyncio.run(main())
         finally:
+            documents.stop()
             notifications.stop()
 
 

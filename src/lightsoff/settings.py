@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = Field(default=None, description="CA certificates to trust for the mail server")
     notify_poll_seconds: float = Field(default=5.0, gt=0, description="how often new cases are looked for to mail")
     escalation_poll_seconds: float = Field(default=60.0, gt=0, description="how often overdue cases are looked for")
+    documents_poll_seconds: float = Field(
+        default=2.0, gt=0, description="how often decided orders are answered and issued documents delivered"
+    )
 
     @model_validator(mode="after")
     def _formats_usable(self) -> Settings:

@@ -25,6 +25,7 @@ from lightsoff.api.routes import (
     partners,
     problems,
     products,
+    shipments,
     subscriptions,
 )
 from lightsoff.api.schemas import InvalidRequestRead, ProblemRead
@@ -45,6 +46,7 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
         orders.router,
         exceptions.router,
         documents.router,
+        shipments.router,
         events.router,
         messages.router,
         audit.router,

@@ -425,6 +425,82 @@ class DocumentIssued(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentDelivered(Event):
+    """A document lightsoff issued reached the partner's channel (written to its outbound folder)."""
+
+    name: ClassVar[str] = "document.delivered"
+
+    document_id: str
+    partner: str
+    kind: str
+    control_number: str
+    channel: str
+    """``folder``."""
+    target: str
+    """Where it went: the file's path."""
+
+    @property
+    def stream_id(self) -> str:
+        return self.document_id
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "partner": self.partner,
+            "kind": self.kind,
+            "control_number": self.control_number,
+            "channel": self.channel,
+            "target": self.target,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> DocumentDelivered:
+        return cls(
+            data["document_id"], data["partner"], data["kind"], data["control_number"], data["channel"], data["target"]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentConfirmed(Event):
+    """A shipment left for a partner: its orders and pallets, checked against what was ordered."""
+
+    name: ClassVar[str] = "shipment.confirmed"
+
+    shipment_id: str
+    partner: str
+    shipped_at: datetime
+    order_ids: tuple[str, ...]
+    ssccs: tuple[str, ...]
+    lines: tuple[dict[str, Any], ...]
+    """``{order_id, line_no, quantity}`` per order line shipped (summed over pallets)."""
+
+    @property
+    def stream_id(self) -> str:
+        return self.shipment_id
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "shipment_id": self.shipment_id,
+            "partner": self.partner,
+            "shipped_at": self.shipped_at.isoformat(),
+            "order_ids": list(self.order_ids),
+            "ssccs": list(self.ssccs),
+            "lines": [dict(line) for line in self.lines],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ShipmentConfirmed:
+        return cls(
+            data["shipment_id"],
+            data["partner"],
+            datetime.fromisoformat(data["shipped_at"]),
+            tuple(data["order_ids"]),
+            tuple(data["ssccs"]),
+            tuple(data["lines"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionDisabled(Event):
     """Operational: the relay stopped delivering to a subscription (failing too long, or gone); nothing is lost."""
 
@@ -589,6 +665,8 @@ EVENT_CLASSES: dict[str, Any] = {
         ExceptionDismissed,
         ExceptionEscalated,
         DocumentIssued,
+        DocumentDelivered,
+        ShipmentConfirmed,
         SubscriptionDisabled,
     )
 }

@@ -21,6 +21,7 @@ from lightsoff.domain.exception_cases import CaseStatus, ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
 from lightsoff.domain.security import ApiKey, Client, SigningKey
+from lightsoff.domain.shipments import Shipment
 from lightsoff.rules.draft import OrderRef
 
 
@@ -262,6 +263,33 @@ class OutboundDocuments(Protocol):
         ...
 
 
+class Shipments(Protocol):
+    def add(self, shipment: Shipment) -> None:
+        """ConcurrencyConflict when the shipment id, or one of its SSCCs, is already recorded."""
+        ...
+
+    def get(self, shipment_id: str) -> Shipment | None: ...
+
+    def for_order(self, order_id: str) -> list[Shipment]:
+        """Every shipment carrying (part of) the order, by shipment id."""
+        ...
+
+    def shipped_ssccs(self, ssccs: Collection[str]) -> dict[str, str]:
+        """Those of ``ssccs`` already on a shipment → that shipment's id."""
+        ...
+
+    def find(
+        self,
+        *,
+        partner: str | None = None,
+        partners: Collection[str] | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Shipment]:
+        """In shipment id order, after ``after``; ``partners`` confines them to a caller's partners."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def messages(self) -> MessageArchive: ...
@@ -298,6 +326,9 @@ class UnitOfWork(Protocol):
 
     @property
     def documents(self) -> OutboundDocuments: ...
+
+    @property
+    def shipments(self) -> Shipments: ...
 
     def __enter__(self) -> Self: ...
 

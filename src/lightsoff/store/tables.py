@@ -350,3 +350,30 @@ outbound_documents = Table(
     Index("ix_outbound_documents_reference", "reference"),
     Index("ix_outbound_documents_partner_kind", "partner", "kind", "document_id"),
 )
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("shipment_id", String(35), primary_key=True),
+    Column("partner", String(35), nullable=False),
+    Column("shipped_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("content_hash", String(80), nullable=False),
+    Column("body", Json, nullable=False),
+    Index("ix_shipments_partner", "partner", "shipment_id"),
+)
+
+shipment_orders = Table(
+    "shipment_orders",
+    metadata,
+    Column("shipment_id", String(35), primary_key=True),
+    Column("order_id", String(64), primary_key=True),
+    Index("ix_shipment_orders_order", "order_id"),
+)
+
+shipment_pallets = Table(
+    "shipment_pallets",
+    metadata,
+    Column("sscc", String(18), primary_key=True),
+    Column("shipment_id", String(35), nullable=False),
+)

@@ -21,6 +21,7 @@ from lightsoff.store.repositories import (
     SqlSequences,
 )
 from lightsoff.store.security_repositories import SqlApiKeys, SqlAuditLog, SqlClients, SqlSigningKeys
+from lightsoff.store.shipment_repository import SqlShipments
 from lightsoff.store.sql import HotSql
 
 WRITE_LOCK_TIMEOUT_S = 30.0
@@ -72,6 +73,7 @@ class SqlUnitOfWork:
         self.signing_keys = SqlSigningKeys(connection)
         self.audit = SqlAuditLog(connection, sql)
         self.documents = SqlOutboundDocuments(connection)
+        self.shipments = SqlShipments(connection)
         return self
 
     def commit(self) -> None:
