@@ -12,6 +12,7 @@ and lines merged into this order from another PO (they belong to that PO, not th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -23,6 +24,8 @@ from lightsoff.domain.orders import Order
 
 DECIDING_EVENTS = (OrderValidated.name, OrderCancelled.name)
 MERGE_PREFIX = "merged into "
+_LINE_PATH = re.compile(r"\$\.lines\[(\d+)\]\.(\w+)")
+"""A correction's JSONPath into the lines as the partner sent them: ``$.lines[2].uom``."""
 _HEADER_FIELDS = {"$.requested_ship_date": "ship_date"}
 """Order-level corrections that change every line's confirmation."""
 
@@ -69,7 +72,7 @@ def acknowledge(order: Order, decided_by: Event, at: datetime) -> OrderAcknowled
         elif line.line_no in order.rejected_lines:
             lines.append(replace(base, status=LineStatus.REJECTED, reason=order.rejected_lines[line.line_no]))
         else:
-            changes = header_changes + tuple(_line_changes(order.corrections, line.line_no))
+            changes = header_changes + tuple(_line_changes(order, line.line_no))
             lines.append(replace(base, status=LineStatus.CHANGED, changes=changes) if changes else base)
     if not lines:
         return None
@@ -82,10 +85,16 @@ def acknowledge(order: Order, decided_by: Event, at: datetime) -> OrderAcknowled
     )
 
 
-def _line_changes(corrections: Iterable[Correction], line_no: int) -> Iterable[LineChange]:
-    for correction in corrections:
-        if correction.line_no == line_no:
-            field = correction.field.rpartition(".")[2] or correction.field
+def _line_changes(order: Order, line_no: int) -> Iterable[LineChange]:
+    """The corrections of line ``line_no``: by their line number, or by their path into the lines as sent."""
+    sent = [line.line_no for line in order.customer_order.lines]
+    for correction in order.corrections:
+        match = _LINE_PATH.fullmatch(correction.field)
+        number = correction.line_no
+        if number is None and match is not None and int(match[1]) < len(sent):
+            number = sent[int(match[1])]
+        if number == line_no:
+            field = match[2] if match is not None else correction.field.rpartition(".")[2]
             yield LineChange(field, correction.before or "", correction.after or "", correction.reason)
 
 
