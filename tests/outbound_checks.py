@@ -47,7 +47,7 @@ def read_x12(data: bytes) -> X12:
     element, component, terminator = text[3], text[104], text[105]
     rows = [segment.strip("\r\n").split(element) for segment in text.split(terminator)]
     rows = [row for row in rows if row != [""]]
-    assert rows[0][0] == "ISA" and len(rows[0]) == 17, rows[0]
+    assert (rows[0][0], len(rows[0])) == ("ISA", 17), rows[0]
     assert rows[0][16] == component
     _check_envelope(rows)
     reader = pyx12.x12file.X12Reader(io.StringIO(text))
@@ -59,7 +59,7 @@ def read_x12(data: bytes) -> X12:
 
 def _check_envelope(rows: list[list[str]]) -> None:
     isa, iea = rows[0], rows[-1]
-    assert iea[0] == "IEA" and iea[2] == isa[13], (isa[13], iea)
+    assert (iea[0], iea[2]) == ("IEA", isa[13]), (isa[13], iea)
     groups = [row for row in rows if row[0] == "GS"]
     assert int(iea[1]) == len(groups)
     start = None
@@ -99,7 +99,7 @@ def check_856(document: X12) -> list[str]:
             levels[number] = current = level
         elif row[0] == "MAN":
             assert current == "T", "MAN belongs to a pallet (tare) level"
-            assert row[1] == "GM" and row[2].startswith("00") and len(row[2]) == 20, row
+            assert (row[1], row[2][:2], len(row[2])) == ("GM", "00", 20), row
             assert gs1.is_valid_sscc(row[2][2:]), f"{row[2][2:]} is not a valid SSCC"
             ssccs.append(row[2][2:])
     assert int(document.one("CTT")[1]) == len(levels)

@@ -71,10 +71,12 @@ def test_corrected_lines_are_changed_with_each_correction_and_rejected_lines_say
         OrderValidated("SO-1", {10: "WID-100", 20: "WID-200"}),
     )
     ack = acknowledge(order_as_of(events, 4), events[-1].decode(), AT)
-    assert ack is not None and ack.status is LineStatus.CHANGED
+    assert ack is not None
+    assert ack.status is LineStatus.CHANGED
     accepted, changed, rejected = ack.lines
     assert accepted.status is LineStatus.ACCEPTED
-    assert changed.status is LineStatus.CHANGED and changed.quantity == 12
+    assert changed.status is LineStatus.CHANGED
+    assert changed.quantity == 12
     assert changed.changes == (
         LineChange("uom", "EACH", "EA", "EACH is EA"),
         LineChange("quantity", "7", "12", "rounded up to a full case"),
@@ -97,14 +99,16 @@ def test_the_order_as_of_the_deciding_event_not_as_it_is_now() -> None:
         OrderLineRejected("SO-1", 10, "later"),
     )
     ack = acknowledge(order_as_of(events, 2), events[1].decode(), AT)
-    assert ack is not None and ack.status is LineStatus.ACCEPTED
+    assert ack is not None
+    assert ack.status is LineStatus.ACCEPTED
 
 
 def test_a_cancelled_order_rejects_every_line_but_a_merged_one_is_not_answered() -> None:
     received = OrderReceived("SO-1", "m1", "h", SENT)
     events = stream(received, OrderCancelled("SO-1", "the customer withdrew it"))
     ack = acknowledge(order_as_of(events, 2), events[-1].decode(), AT)
-    assert ack is not None and ack.status is LineStatus.REJECTED
+    assert ack is not None
+    assert ack.status is LineStatus.REJECTED
     assert {line.reason for line in ack.lines} == {"the customer withdrew it"}
     merged = stream(received, OrderCancelled("SO-1", "merged into SO-2"))
     assert acknowledge(order_as_of(merged, 2), merged[-1].decode(), AT) is None

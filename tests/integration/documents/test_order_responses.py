@@ -33,19 +33,22 @@ def responses(lightsoff: Lightsoff, partner: str | None = None) -> list[Outbound
 
 def answer(lightsoff: Lightsoff) -> int:
     progress = lightsoff.outbound.responder.consumer.run_once()
-    assert progress.failed == 0 and progress.leased
+    assert progress.failed == 0
+    assert progress.leased
     return progress.handled
 
 
 def test_a_validated_order_gets_one_855_saying_each_line_is_accepted(lightsoff: Lightsoff) -> None:
     result = submit(lightsoff, order_json(po_number="PO-855-1"))
-    assert result.order is not None and result.order.status.value == "validated"
+    assert result.order is not None
+    assert result.order.status.value == "validated"
     answer(lightsoff)
     (document,) = responses(lightsoff, "ACME")
     assert (document.kind, document.format, document.reference) == ("855", "x12", result.order.order_id)
     x12 = read_x12(document.body)
     assert x12.control_number == f"{int(document.control_number):09d}"
-    assert x12.one("ISA")[6].strip() == "LIGHTSOFF" and x12.one("ISA")[8].strip() == "5400110000009"
+    assert x12.one("ISA")[6].strip() == "LIGHTSOFF"
+    assert x12.one("ISA")[8].strip() == "5400110000009"
     bak = x12.one("BAK")
     assert (bak[2], bak[3], bak[8]) == ("AD", "PO-855-1", result.order.order_id)
     assert [row[1] for row in x12.all("ACK")] == ["IA", "IA", "IA"]
@@ -59,7 +62,8 @@ def test_a_validated_order_gets_one_855_saying_each_line_is_accepted(lightsoff: 
 def test_corrections_and_rejected_lines_after_a_person_decided(lightsoff: Lightsoff) -> None:
     lines = [line(1, sku="WID-100"), line(2, customer_sku="A-7788", uom="EACH"), line(3, sku="NOPE")]
     result = submit(lightsoff, order_json(po_number="PO-855-2", lines=lines))
-    assert result.order is not None and result.order.status.value == "held"
+    assert result.order is not None
+    assert result.order.status.value == "held"
     answer(lightsoff)
     assert responses(lightsoff) == []  # held: nothing decided yet
     (case,) = result.exceptions
@@ -77,7 +81,8 @@ def test_kuehl_gets_an_ordrsp_that_pydifact_reads(lightsoff: Lightsoff) -> None:
     kuehl = order_json(partner="KUEHL", po_number="PO-KTN-1", ship_to={"code": "KTN-LAGER"})
     kuehl["lines"] = [line(1, sku="WID-200", quantity=600)]
     result = submit(lightsoff, kuehl)
-    assert result.order is not None and result.order.status.value == "validated", result.exceptions
+    assert result.order is not None
+    assert result.order.status.value == "validated", result.exceptions
     answer(lightsoff)
     (document,) = responses(lightsoff, "KUEHL")
     assert (document.kind, document.format) == ("ORDRSP", "edifact")
@@ -110,7 +115,8 @@ def test_a_rerun_a_lost_checkpoint_and_a_restart_never_issue_twice(
         restarted.close()
     assert len(documents) == 4
     numbers = [int(d.control_number) for d in documents]
-    assert numbers == sorted(numbers) and len(set(numbers)) == 4
+    assert numbers == sorted(numbers)
+    assert len(set(numbers)) == 4
     assert len({d.reference for d in documents}) == 4
 
 
