@@ -27,6 +27,9 @@ BEYOND_THE_SCHEMA = {
     # before the order date, a GTIN whose check digit is wrong. JSON Schema cannot say those, so the
     # "schema-valid requests are accepted" check does not apply; every other check does.
     "POST /v1/orders": [checks.positive_data_acceptance],
+    # A shipment names orders and lines that must exist, quantities within what was ordered and SSCCs with a
+    # valid check digit: schema-valid shipments of made-up orders are rightly refused (422, invalid-shipment).
+    "POST /v1/shipments": [checks.positive_data_acceptance],
 }
 MUST_GET_INVALID_REQUESTS = {
     "POST /v1/orders",
