@@ -8,10 +8,11 @@ partners ships and sees only theirs: another partner's shipment answers 404.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, WrapValidator
 from starlette.concurrency import run_in_threadpool
 
 from lightsoff.api.deps import CorrelationIdDep, LightsoffDep, OrdersReader, OrdersWriter
@@ -21,7 +22,7 @@ from lightsoff.domain.customer_order import Address
 from lightsoff.domain.documents import OutboundDocument
 from lightsoff.domain.documents_out import Party, ShippedItem, ShippedOrder, ShippedPallet
 from lightsoff.domain.shipments import ProposedItem, ProposedOrder, ProposedPallet, ProposedShipment, Shipment
-from lightsoff.formats.canonical_json import AddressIn
+from lightsoff.formats.canonical_json import AddressIn, number_only
 from lightsoff.formats.canonical_json import Quantity as QuantityIn
 from lightsoff.services.shipments import ConfirmedShipment
 
@@ -43,6 +44,13 @@ def _gln(value: str | None) -> str | None:
     return value
 
 
+Weight = Annotated[
+    Decimal,
+    Field(gt=0, le=100_000, decimal_places=3),
+    WrapValidator(number_only),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 100_000}),
+]
+"""Kilograms, a JSON number (a string is refused, as for quantities)."""
 Text = Annotated[str, Field(min_length=1, max_length=35, pattern=EDI_TEXT)]
 Gln = Annotated[str, Field(pattern=r"^\d{13}$"), AfterValidator(_gln)]
 
@@ -85,7 +93,7 @@ class PalletIn(BaseModel):
     sscc: Annotated[str, Field(min_length=1, max_length=40)] | None = Field(
         default=None, description="18 digits with a valid GS1 check digit; leave out and lightsoff mints one"
     )
-    gross_weight_kg: QuantityIn | None = Field(default=None, gt=0, le=100_000, decimal_places=3)
+    gross_weight_kg: Weight | None = None
     items: list[ItemIn] = Field(min_length=1, max_length=500, description="what is on the pallet")
 
 
