@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -33,16 +33,17 @@ def interchanges() -> list[bytes]:
 def test_the_example_gives_the_documents_shown(
     live_server: LiveServer, grant: Callable[..., dict[str, str]], lightsoff: Lightsoff, clock: FakeClock
 ) -> None:
-    clock.advance(datetime(2026, 12, 7, 20, 6, tzinfo=UTC) - clock.now())  # when the example ran
+    clock.advance(datetime(2026, 12, 7, 20, 15, tzinfo=UTC) - clock.now())  # when the example ran
     with httpx.Client(base_url=live_server.url, headers=grant(Role.ADMIN)) as api:
-        check(api, lightsoff)
+        check(api, lightsoff, clock)
 
 
-def check(api: httpx.Client, lightsoff: Lightsoff) -> None:
+def check(api: httpx.Client, lightsoff: Lightsoff, clock: FakeClock) -> None:
     order, shipment = requests()
     placed = api.post("/v1/orders", json=order).json()
     assert (placed["order_id"], placed["status"]) == ("SO-2026-000001", "validated")
     lightsoff.outbound.run_once()
+    clock.advance(timedelta(minutes=1))
     shipped = api.post("/v1/shipments", json=shipment)
     assert shipped.status_code == 201
     assert [p["sscc"] for p in shipped.json()["orders"][0]["pallets"]] == ["040123450000000016", "040123450000000023"]

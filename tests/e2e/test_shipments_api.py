@@ -33,7 +33,15 @@ def test_a_shipment_is_confirmed_read_back_and_its_856_downloaded(api: httpx.Cli
     (pallet,) = shipment["orders"][0]["pallets"]
     assert gs1.is_valid_sscc(pallet["sscc"])
     assert pallet["items"] == [
-        {"line_no": 1, "quantity": 10, "uom": "EA", "sku": "WID-100", "customer_sku": None, "gtin": None, "lot": None}
+        {
+            "line_no": 1,
+            "quantity": 10,
+            "uom": "EA",
+            "sku": "WID-100",
+            "customer_sku": None,
+            "gtin": "04012345000016",  # from the product master: the order named the SKU only
+            "lot": None,
+        }
     ]
     assert shipment["ship_to"]["gln"] == "5400110000016"
     (notice,) = shipment["notices"]

@@ -9,7 +9,7 @@ them before; every problem comes back at once, each with the JSON path of the fi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -288,8 +288,12 @@ def build_shipment(
     orders: Mapping[str, Order],
     ssccs: list[str],
     created_at: datetime,
+    gtin_of: Callable[[str], str | None] = lambda sku: None,
 ) -> Shipment:
-    """The shipment of a checked proposal; ``ssccs`` holds one minted SSCC per pallet that came without one."""
+    """The shipment of a checked proposal; ``ssccs`` holds one minted SSCC per pallet that came without one.
+
+    An item's GTIN is the one the partner ordered it by, else the product master's (``gtin_of``).
+    """
     minted = iter(ssccs)
     shipped_orders = []
     for proposed in proposal.orders:
@@ -301,9 +305,8 @@ def build_shipment(
             for item in pallet.items:
                 line = lines[item.line_no]
                 sku = order.resolved_skus.get(item.line_no) or line.sku
-                items.append(
-                    ShippedItem(item.line_no, item.quantity, line.uom, sku, line.customer_sku, line.gtin, item.lot)
-                )
+                gtin = line.gtin or (gtin_of(sku) if sku else None)
+                items.append(ShippedItem(item.line_no, item.quantity, line.uom, sku, line.customer_sku, gtin, item.lot))
             sscc = pallet.sscc or next(minted)
             pallets.append(ShippedPallet(sscc, tuple(items), pallet.gross_weight_kg))
         shipped_orders.append(

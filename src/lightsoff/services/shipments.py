@@ -90,7 +90,7 @@ class ShipmentDesk:
         assert partner is not None
         now = self._clock.now()
         minted = [self._identifiers.next_sscc(uow.sequences) for _ in range(pallets_without_sscc(proposal))]
-        shipment = build_shipment(proposal, partner, orders, minted, now)
+        shipment = build_shipment(proposal, partner, orders, minted, now, self._gtin)
         uow.shipments.add(shipment)
         confirmed = ShipmentConfirmed(
             shipment.shipment_id,
@@ -119,6 +119,10 @@ class ShipmentDesk:
             )
             documents = (self._documents.issue(uow, issue),)
         return ConfirmedShipment(shipment, documents, created=True)
+
+    def _gtin(self, sku: str) -> str | None:
+        product = self._reference_data.product(sku)
+        return product.gtin if product is not None else None
 
     def get(self, shipment_id: str, partners: Partners = None) -> ConfirmedShipment:
         with self._uow(write=False) as uow:
