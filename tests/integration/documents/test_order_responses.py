@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Any
 
 import orjson
+import pytest
 from sqlalchemy import delete
 
 from lightsoff.bootstrap import Lightsoff, bootstrap
 from lightsoff.domain.documents import OutboundDocument
+from lightsoff.domain.errors import ConcurrencyConflict
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.services.intake import IntakeResult, Submission
 from lightsoff.services.order_responses import CONSUMER
@@ -125,3 +129,40 @@ def test_a_partner_without_order_responses_gets_none(lightsoff: Lightsoff) -> No
     submit(lightsoff, bolt)
     answer(lightsoff)
     assert responses(lightsoff) == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_workers_answering_at_once_issue_each_response_once(
+    lightsoff: Lightsoff, settings: Settings, demo_reference_data: ReferenceData, clock: FakeClock
+) -> None:
+    for number in range(10):
+        submit(lightsoff, order_json(po_number=f"PO-RACE-{number}"))
+    other = bootstrap(settings, reference_data=demo_reference_data, clock=clock)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def work(instance: Lightsoff) -> None:
+        barrier.wait()
+        try:
+            for _ in range(5):
+                instance.outbound.responder.consumer.run_once()
+                # a second responder bypassing the lease (as if it had lapsed): the idempotency record decides
+                for event in instance.queries.event_feed(names=["order.validated"], limit=100).events:
+                    with contextlib.suppress(ConcurrencyConflict):  # the other issued it that very moment
+                        instance.outbound.responder.respond(event)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(instance,)) for instance in (lightsoff, other)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        other.close()
+    assert errors == []
+    documents = responses(lightsoff)
+    assert len(documents) == 10
+    assert len({d.reference for d in documents}) == 10
+    assert sorted(int(d.control_number) for d in documents) == list(range(1, 11))
