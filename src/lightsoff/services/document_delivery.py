@@ -48,6 +48,11 @@ def write_atomically(folder: Path, name: str, body: bytes) -> Path:
         file.flush()
         os.fsync(file.fileno())
     temporary.replace(target)
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)
     return target
 
 

@@ -31,6 +31,8 @@ router = APIRouter(prefix="/v1/shipments", tags=["shipments"])
 EDI_TEXT = "^[ -)+-=?-\\]_-}\u00a0-\u00ff]*$"
 """Printable Latin-1 without X12's delimiters (* > ^ ~): what both X12 and EDIFACT UNOC carry as is."""
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
+SHIPMENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]+$"
+"""Two or more characters (X12 BSN02 is 2 to 30), none of which would end a URL path segment."""
 ShipmentId = Annotated[
     str, Path(max_length=30, description="the shipment's id, as the warehouse or ERP gave it when confirming")
 ]
@@ -109,7 +111,7 @@ class ShipmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    shipment_id: Annotated[str, Field(min_length=1, max_length=30, pattern=IDENTIFIER)] = Field(
+    shipment_id: Annotated[str, Field(min_length=2, max_length=30, pattern=SHIPMENT_ID)] = Field(
         description="the warehouse's or ERP's id for the shipment (X12 BSN02, EDIFACT BGM)"
     )
     partner: Annotated[str, Field(min_length=1, max_length=35)]
