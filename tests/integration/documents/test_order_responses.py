@@ -166,3 +166,14 @@ def test_two_workers_answering_at_once_issue_each_response_once(
     assert len(documents) == 10
     assert len({d.reference for d in documents}) == 10
     assert sorted(int(d.control_number) for d in documents) == list(range(1, 11))
+
+
+def test_an_order_a_person_rejects_is_answered_with_every_line_rejected(lightsoff: Lightsoff) -> None:
+    result = submit(lightsoff, order_json(po_number="PO-855-RD", lines=[line(1, sku="WID-100"), line(2, sku="NOPE")]))
+    (case,) = result.exceptions
+    lightsoff.exceptions.resolve(case.exception_id, "reject_order", {"reason": "customer account closed"}, by="anna")
+    answer(lightsoff)
+    (document,) = responses(lightsoff)
+    x12 = read_x12(document.body)
+    assert x12.one("BAK")[2] == "RD"
+    assert [row[1] for row in x12.all("ACK")] == ["IR", "IR"]
