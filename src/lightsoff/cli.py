@@ -172,6 +172,9 @@ def print_banner(lightsoff: Lightsoff, credentials: tuple[str, str] | None) -> N
     notifier = lightsoff.notifications.notifier
     mail = f"e-mail via {notifier.mailer.describe()}" if notifier else "off (no LIGHTSOFF_SMTP_HOST)"
     out.print(f"  exception notifications: {mail}", highlight=False, markup=False)
+    outbound = outbound_summary(lightsoff)
+    if outbound:
+        out.print(f"  documents to partners: {outbound}", highlight=False, markup=False, soft_wrap=True)
     if not lightsoff.security.enabled:
         out.print("  [bold red]authentication and audit are OFF (LIGHTSOFF_INSECURE_NO_AUTH)[/]")
     if credentials is not None:
@@ -181,6 +184,24 @@ def print_banner(lightsoff: Lightsoff, credentials: tuple[str, str] | None) -> N
         out.print("  try it (bash):", style="bold")
         for line in demo_commands(base, credentials):
             out.print(line, soft_wrap=True, highlight=False, markup=False)
+
+
+def outbound_summary(lightsoff: Lightsoff) -> str:
+    """Who gets which documents, and where they are written: ``ACME x12 855/856 → data/outbound/ACME``."""
+    parts = []
+    for partner in lightsoff.reference_data.partners():
+        profile = partner.documents
+        kinds = [
+            kind
+            for kind, wanted in (("order responses", profile.order_response), ("ship notices", profile.ship_notice))
+            if wanted
+        ]
+        if profile.outbound_format is None or not kinds:
+            continue
+        folder = lightsoff.outbound.delivery.folder(partner.code)
+        where = f" → {folder}" if folder is not None else ""
+        parts.append(f"{partner.code} {profile.outbound_format} {' and '.join(kinds)}{where}")
+    return "; ".join(parts)
 
 
 def demo_commands(base: str, credentials: tuple[str, str] | None) -> list[str]:
