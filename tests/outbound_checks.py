@@ -116,3 +116,34 @@ def read_edifact(data: bytes) -> Parsed:
 
 def edifact_control_number(parsed: Parsed) -> str:
     return str(parsed.one("UNB")[4])
+
+
+def check_desadv(parsed: Parsed) -> list[str]:
+    """The packing hierarchy of a DESADV: CPS+1 the consignment, each pallet CPS+n+1 with PAC and an SSCC in GIN.
+
+    Returns the SSCCs in order; each must be valid, appear once, and follow its own pallet's CPS.
+    """
+    ssccs: list[str] = []
+    packages: list[str] = []
+    current: list[object] | None = None
+    for tag, elements in parsed.segments:
+        if tag == "CPS":
+            number = str(elements[0])
+            assert number == str(len(packages) + 1), f"CPS {number} out of sequence"
+            if packages:
+                assert elements[1] == "1", f"pallet CPS {number} must name the consignment (1) as its parent"
+            else:
+                assert len(elements) == 1, "the first CPS is the consignment"
+            packages.append(number)
+            current = elements
+        elif tag == "PAC":
+            assert current is not None
+            assert len(packages) > 1, "PAC belongs to a pallet"
+        elif tag == "GIN":
+            assert elements[0] == "BJ", elements
+            sscc = str(elements[1])
+            assert gs1.is_valid_sscc(sscc), f"{sscc} is not a valid SSCC"
+            assert sscc not in ssccs, f"SSCC {sscc} twice"
+            ssccs.append(sscc)
+    assert len(ssccs) == len(packages) - 1, "one SSCC per pallet"
+    return ssccs

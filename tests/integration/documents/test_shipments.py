@@ -23,7 +23,7 @@ from lightsoff.services.ports import DocumentQuery
 from lightsoff.settings import Settings
 from lightsoff.testing import FakeClock
 from tests.factories import line, order_json
-from tests.outbound_checks import check_856, edifact_control_number, read_edifact, read_x12
+from tests.outbound_checks import check_856, check_desadv, edifact_control_number, read_edifact, read_x12
 
 SHIPPED_AT = datetime(2026, 12, 7, 14, 30, tzinfo=UTC)
 FROM = Party("Lightsoff Werk 1", gln="4012345000009")
@@ -90,7 +90,7 @@ def test_kuehl_gets_a_desadv_pydifact_reads_with_an_sscc_per_pallet(lightsoff: L
     parsed = read_edifact(document.body)
     assert edifact_control_number(parsed) == document.control_number
     assert parsed.one("BGM")[:2] == ["351", "SHP-KTN-1"]
-    assert [elements[1] for elements in parsed.all("GIN")] == list(confirmed.shipment.ssccs)
+    assert check_desadv(parsed) == list(confirmed.shipment.ssccs)
     assert [elements[0] for elements in parsed.all("CPS")] == ["1", "2", "3"]
     assert parsed.all("RFF")[-1] == [["ON", kuehl.customer_order.po_number, "1"]]
     assert parsed.all("NAD")[1][:4] == ["ST", ["4250159399005", "", "9"], "", "Kühltechnik Nord, Lager"]
