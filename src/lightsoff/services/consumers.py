@@ -6,10 +6,11 @@ handler must be idempotent (order responses check an idempotency record written 
 transaction as the document; folder delivery rewrites the same file under the same name).
 
 A handler returns True when the event is done (handled, or nothing to do for it) and False when it
-must be tried again later (the partner's folder cannot be written now): the pass stops there. A
-``LightsoffError`` (the database busy or down, a lost race) stops the pass too; the next one retries.
-Any other error is a bug or a document that can never be written: it is logged with the event and
-passed over, so one bad event does not stop every partner's documents for good.
+must be tried again later (the partner's folder cannot be written now): the pass stops there. The
+database busy or down (``Unavailable``) or a lost race (``ConcurrencyConflict``) stops the pass too;
+the next one retries. Any other error is a bug or a document that can never be written (an
+``X12WriteError``): it is logged with the event and passed over, so one bad event does not stop
+every partner's documents for good.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from datetime import timedelta
 
 import structlog
 
-from lightsoff.domain.errors import LightsoffError
+from lightsoff.domain.errors import ConcurrencyConflict, Unavailable
 from lightsoff.domain.events import RecordedEvent
 from lightsoff.services.notifications.ports import Checkpoints
 from lightsoff.services.ports import Clock, UnitOfWorkFactory
 
 _log = structlog.get_logger("lightsoff.consumers")
+TRANSIENT = (Unavailable, ConcurrencyConflict)
+"""What a later pass can get past: the pass stops and the event is read again."""
 
 
 @dataclass(slots=True)
@@ -76,7 +79,7 @@ class EventConsumer:
             return progress
         try:
             self._run(progress)
-        except LightsoffError as exc:
+        except TRANSIENT as exc:
             _log.warning("consumer pass stopped; the next one retries", consumer=self.name, error=str(exc))
             progress.waiting = True
         finally:
@@ -105,7 +108,7 @@ class EventConsumer:
     def _one(self, event: RecordedEvent, progress: Progress) -> bool:
         try:
             done = self._handle(event)
-        except LightsoffError:
+        except TRANSIENT:
             raise
         except Exception:  # a document that can never be written must not block the others
             _log.exception("event passed over: its handler failed", consumer=self.name, event_id=event.event_id)

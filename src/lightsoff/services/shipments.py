@@ -117,7 +117,19 @@ class ShipmentDesk:
                 reference=shipment.shipment_id,
                 correlation_id=correlation_id,
             )
-            documents = (self._documents.issue(uow, issue),)
+            try:
+                documents = (self._documents.issue(uow, issue),)
+            except ValueError as exc:  # X12WriteError too: a value the partner's format cannot carry
+                raise InvalidShipment(
+                    [
+                        FieldProblem(
+                            "$.orders",
+                            "notice_not_writable",
+                            f"the {issue.kind} for {partner.code} cannot be written ({exc}); nothing was recorded. "
+                            "Correct the value in the order, or ship it without this order.",
+                        )
+                    ]
+                ) from exc
         return ConfirmedShipment(shipment, documents, created=True)
 
     def _gtin(self, sku: str) -> str | None:

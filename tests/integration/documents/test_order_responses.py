@@ -177,3 +177,13 @@ def test_an_order_a_person_rejects_is_answered_with_every_line_rejected(lightsof
     x12 = read_x12(document.body)
     assert x12.one("BAK")[2] == "RD"
     assert [row[1] for row in x12.all("ACK")] == ["IR", "IR"]
+
+
+def test_a_response_that_cannot_be_written_is_passed_over_and_the_next_is_answered(lightsoff: Lightsoff) -> None:
+    submit(lightsoff, order_json(po_number="PO*STAR"))  # X12 cannot carry its element separator
+    submit(lightsoff, order_json(po_number="PO-FINE"))
+    progress = lightsoff.outbound.responder.consumer.run_once()
+    assert (progress.handled, progress.failed) == (1, 1)
+    (document,) = responses(lightsoff)
+    assert read_x12(document.body).one("BAK")[3] == "PO-FINE"
+    assert lightsoff.outbound.responder.consumer.run_once().handled == 0  # not tried again and again

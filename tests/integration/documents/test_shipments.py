@@ -205,3 +205,13 @@ def test_two_threads_confirming_at_once_never_share_a_control_number(lightsoff: 
     assert numbers == list(range(1, 21))
     bodies = {read_x12(lightsoff.queries.document(d.document_id).body).control_number for d in documents}
     assert len(bodies) == 20
+
+
+def test_a_notice_the_partners_format_cannot_carry_is_a_problem_and_nothing_is_recorded(lightsoff: Lightsoff) -> None:
+    starred = order(lightsoff, po_number="PO*STAR")  # X12 has no escape for its element separator
+    proposal = shipment("SHP-STAR", ProposedOrder(starred.order_id, (pallet((1, 1)),)))
+    assert problems(lightsoff, proposal) == [
+        ("$.orders", "notice_not_writable"),
+    ]
+    assert lightsoff.shipments.find() == []
+    assert lightsoff.queries.event_feed(names=["shipment.confirmed"]).events == ()
