@@ -55,6 +55,7 @@ class EventConsumer:
         *,
         batch: int = 100,
         lease: timedelta = timedelta(minutes=5),
+        after_pass: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self._names = tuple(names)
@@ -65,6 +66,7 @@ class EventConsumer:
         self._batch = batch
         self._lease = lease
         self._holder = secrets.randbits(62)
+        self._after_pass = after_pass
 
     @property
     def lease_name(self) -> str:
@@ -79,6 +81,8 @@ class EventConsumer:
             return progress
         try:
             self._run(progress)
+            if self._after_pass is not None:
+                self._after_pass()  # under the same lease
         except TRANSIENT as exc:
             _log.warning("consumer pass stopped; the next one retries", consumer=self.name, error=str(exc))
             progress.waiting = True

@@ -6,9 +6,14 @@ bytes are written to a hidden temporary file in that folder, flushed to disk, th
 none. Then, in one transaction, the document becomes ``delivered`` (``detail.delivered_to``,
 ``detail.delivered_at``) and ``document.delivered`` is recorded. A crash between the rename and the
 commit writes the same file again under the same name on the next pass: at least once, and
-idempotent for the partner. A folder that cannot be written (full disk, permissions) stops the pass
-and is tried again on the next one; nothing is skipped. Partners without a folder get their
-documents through webhook or broker subscriptions to ``document.issued`` (the relay), or by API.
+idempotent for the partner.
+
+A folder that cannot be written (full disk, permissions) must not hold up other partners: the
+consumer moves on, and the partner's documents still ``issued`` are written by a retry sweep after
+``RETRY_AFTER``, oldest first, until the folder takes them. The first pass of every process sweeps
+every partner with a folder, so what was left behind before a restart is delivered too. Partners
+without a folder get their documents through webhook or broker subscriptions to ``document.issued``
+(the relay), or by API.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import structlog
@@ -25,11 +31,14 @@ from lightsoff.domain.events import DocumentDelivered, DocumentIssued, RecordedE
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.services.consumers import EventConsumer
 from lightsoff.services.notifications.ports import Checkpoints
-from lightsoff.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from lightsoff.services.ports import Clock, DocumentQuery, UnitOfWork, UnitOfWorkFactory
 from lightsoff.services.recording import Cause, record
 
 CONSUMER = "document_delivery"
 EXTENSIONS = {"x12": "edi", "edifact": "edifact"}
+RETRY_AFTER = timedelta(seconds=30)
+"""How long a partner whose folder failed waits before its documents are tried again."""
+SWEEP_LIMIT = 500
 
 _log = structlog.get_logger("lightsoff.documents")
 
@@ -71,7 +80,11 @@ class FolderDelivery:
         self._clock = clock
         self._data_dir = data_dir
         self._new_id = new_id
-        self.consumer = EventConsumer(CONSUMER, (DocumentIssued.name,), self.deliver, uow, checkpoints, clock)
+        self._retry_at: dict[str, datetime] | None = None
+        """Partner → when its folder is tried again; None until the first sweep (which takes every partner)."""
+        self.consumer = EventConsumer(
+            CONSUMER, (DocumentIssued.name,), self.deliver, uow, checkpoints, clock, after_pass=self.sweep
+        )
 
     def folder(self, partner_code: str) -> Path | None:
         partner = self._reference_data.partner(partner_code)
@@ -82,23 +95,62 @@ class FolderDelivery:
         return path if path.is_absolute() else self._data_dir / path
 
     def deliver(self, event: RecordedEvent) -> bool:
-        folder = self.folder(event.data["partner"])
-        if folder is None:
+        """Write the document of ``event`` to its partner's folder; a failing folder is left to the sweep."""
+        partner = event.data["partner"]
+        folder = self.folder(partner)
+        if folder is None or (self._retry_at is not None and partner in self._retry_at):
             return True
         with self._uow(write=False) as uow:
             document = uow.documents.get(event.stream_id)
-        if document is None or document.status is not DocumentStatus.ISSUED:
-            return True  # delivered (or acknowledged) already
+        if document is not None and document.status is DocumentStatus.ISSUED:
+            self._write(document, folder, Cause(event.correlation_id, event.event_id, partner))
+        return True
+
+    def sweep(self) -> None:
+        """Try again the partners whose folder failed and whose time has come (every partner, the first time)."""
+        now = self._clock.now()
+        if self._retry_at is None:
+            self._retry_at = {p.code: now for p in self._reference_data.partners() if self.folder(p.code)}
+        for partner in [code for code, at in self._retry_at.items() if at <= now]:
+            del self._retry_at[partner]
+            self._sweep_partner(partner)
+
+    def _sweep_partner(self, partner: str) -> None:
+        folder = self.folder(partner)
+        assert folder is not None
+        query = DocumentQuery(partner=partner, statuses=frozenset({DocumentStatus.ISSUED}), limit=SWEEP_LIMIT)
+        with self._uow(write=False) as uow:
+            pending = uow.documents.find(query)
+        for listed in reversed(pending):  # oldest first
+            with self._uow(write=False) as uow:
+                document = uow.documents.get(listed.document_id)
+                stream = uow.events.read_stream(listed.document_id)
+            if document is None or document.status is not DocumentStatus.ISSUED:
+                continue
+            issued = stream[0] if stream else None
+            cause = Cause(issued.correlation_id if issued else None, issued.event_id if issued else None, partner)
+            if not self._write(document, folder, cause):
+                return
+
+    def _write(self, document: OutboundDocument, folder: Path, cause: Cause) -> bool:
         try:
             target = write_atomically(folder, file_name(document), document.body)
         except OSError as exc:
-            _log.warning("outbound folder not writable; delivery waits", folder=str(folder), error=str(exc))
+            if self._retry_at is not None:
+                self._retry_at[document.partner] = self._clock.now() + RETRY_AFTER
+            _log.warning(
+                "outbound folder not writable; the partner's documents wait",
+                partner=document.partner,
+                folder=str(folder),
+                error=str(exc),
+                retry_in_s=RETRY_AFTER.total_seconds(),
+            )
             return False
-        self._uow.run(lambda uow: self._delivered(uow, event, document, target))
+        self._uow.run(lambda uow: self._delivered(uow, document, target, cause))
         _log.info("document delivered", document_id=document.document_id, target=str(target))
         return True
 
-    def _delivered(self, uow: UnitOfWork, event: RecordedEvent, document: OutboundDocument, target: Path) -> None:
+    def _delivered(self, uow: UnitOfWork, document: OutboundDocument, target: Path, cause: Cause) -> None:
         current = uow.documents.get(document.document_id)
         if current is None or current.status is not DocumentStatus.ISSUED:
             return
@@ -109,5 +161,4 @@ class FolderDelivery:
             document.document_id, document.partner, document.kind, document.control_number, "folder", str(target)
         )
         version = max((e.stream_version for e in uow.events.read_stream(document.document_id)), default=0)
-        cause = Cause(event.correlation_id, event.event_id, document.partner)
         record(uow, [delivered], versions={document.document_id: version}, cause=cause, now=now, new_id=self._new_id)

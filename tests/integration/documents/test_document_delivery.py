@@ -7,16 +7,18 @@ import time
 import orjson
 from sqlalchemy import delete
 
-from lightsoff.bootstrap import Lightsoff
+from lightsoff.bootstrap import Lightsoff, bootstrap
 from lightsoff.documents_runtime import DocumentThread
 from lightsoff.domain.documents import DocumentStatus, OutboundDocument
-from lightsoff.services.document_delivery import CONSUMER, file_name, write_atomically
+from lightsoff.domain.reference_data import ReferenceData
+from lightsoff.services.document_delivery import CONSUMER, RETRY_AFTER, file_name, write_atomically
 from lightsoff.services.documents import Issue
 from lightsoff.services.intake import Submission
 from lightsoff.services.ports import DocumentQuery, UnitOfWork
 from lightsoff.settings import Settings
 from lightsoff.store import tables
-from tests.factories import order_json
+from lightsoff.testing import FakeClock
+from tests.factories import line, order_json
 
 
 def answered_order(lightsoff: Lightsoff) -> OutboundDocument:
@@ -69,16 +71,46 @@ def test_a_rerun_a_lost_checkpoint_or_a_crash_before_the_commit_delivers_once(
     assert len(list(folder.iterdir())) == 1
 
 
-def test_a_folder_that_cannot_be_written_holds_delivery_until_it_can(lightsoff: Lightsoff, settings: Settings) -> None:
-    document = answered_order(lightsoff)
-    blocker = settings.data_dir / "outbound"
-    blocker.write_text("a file where the folder should be")
+def test_a_folder_that_cannot_be_written_waits_without_holding_up_other_partners(
+    lightsoff: Lightsoff, settings: Settings, clock: FakeClock
+) -> None:
+    acme = answered_order(lightsoff)
+    blocker = settings.data_dir / "outbound" / "ACME"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where ACME's folder should be")
+    kuehl_order = order_json(partner="KUEHL", ship_to={"code": "KTN-LAGER"}, lines=[line(1, sku="WID-200")])
+    lightsoff.intake.submit(Submission(orjson.dumps(kuehl_order), "application/json"))
+    lightsoff.outbound.responder.consumer.run_once()
     progress = lightsoff.outbound.delivery.consumer.run_once()
-    assert (progress.handled, progress.waiting) == (0, True)
-    assert lightsoff.queries.document(document.document_id).status is DocumentStatus.ISSUED
+    assert (progress.handled, progress.waiting) == (2, False)
+    assert lightsoff.queries.document(acme.document_id).status is DocumentStatus.ISSUED
+    (kuehl,) = lightsoff.queries.find_documents(DocumentQuery(partner="KUEHL"))
+    assert lightsoff.queries.document(kuehl.document_id).status is DocumentStatus.DELIVERED
     blocker.unlink()
-    assert lightsoff.outbound.delivery.consumer.run_once().handled == 1
-    assert lightsoff.queries.document(document.document_id).status is DocumentStatus.DELIVERED
+    lightsoff.outbound.delivery.consumer.run_once()
+    assert lightsoff.queries.document(acme.document_id).status is DocumentStatus.ISSUED  # not before its time
+    clock.advance(RETRY_AFTER)
+    lightsoff.outbound.delivery.consumer.run_once()
+    assert lightsoff.queries.document(acme.document_id).status is DocumentStatus.DELIVERED
+    assert (blocker / file_name(acme)).read_bytes() == acme.body
+    assert sorted(deliveries(lightsoff)) == sorted([acme.document_id, kuehl.document_id])
+
+
+def test_what_a_failing_folder_left_behind_is_delivered_after_a_restart(
+    lightsoff: Lightsoff, settings: Settings, demo_reference_data: ReferenceData, clock: FakeClock
+) -> None:
+    acme = answered_order(lightsoff)
+    blocker = settings.data_dir / "outbound"
+    blocker.write_text("a file where the folders should be")
+    lightsoff.outbound.delivery.consumer.run_once()
+    assert lightsoff.queries.document(acme.document_id).status is DocumentStatus.ISSUED
+    blocker.unlink()
+    restarted = bootstrap(settings, reference_data=demo_reference_data, clock=clock)
+    try:
+        restarted.outbound.delivery.consumer.run_once()  # its first pass sweeps every partner with a folder
+        assert restarted.queries.document(acme.document_id).status is DocumentStatus.DELIVERED
+    finally:
+        restarted.close()
 
 
 def test_a_partner_without_a_folder_keeps_its_document_issued(lightsoff: Lightsoff, settings: Settings) -> None:
