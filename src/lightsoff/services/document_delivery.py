@@ -9,9 +9,11 @@ commit writes the same file again under the same name on the next pass: at least
 idempotent for the partner.
 
 A folder that cannot be written (full disk, permissions) must not hold up other partners: the
-consumer moves on, and the partner's documents still ``issued`` are written by a retry sweep after
-``RETRY_AFTER``, oldest first, until the folder takes them. The first pass of every process sweeps
-every partner with a folder, so what was left behind before a restart is delivered too. Partners
+consumer moves on, recording the failure on the document (``detail.delivery_error``, visible in the
+API), and a retry sweep writes the partner's documents that failed after ``RETRY_AFTER``, oldest
+first, until the folder takes them. The first pass of every process sweeps every partner with a
+folder, so what failed before a restart is delivered too. Only documents that failed are swept:
+documents issued before delivery existed are not sent late. Partners
 without a folder get their documents through webhook or broker subscriptions to ``document.issued``
 (the relay), or by API.
 """
@@ -39,6 +41,8 @@ EXTENSIONS = {"x12": "edi", "edifact": "edifact"}
 RETRY_AFTER = timedelta(seconds=30)
 """How long a partner whose folder failed waits before its documents are tried again."""
 SWEEP_LIMIT = 500
+FAILED = "delivery_error"
+"""The ``detail`` key that marks a document whose delivery failed (the sweep retries those only)."""
 
 _log = structlog.get_logger("lightsoff.documents")
 
@@ -122,6 +126,8 @@ class FolderDelivery:
         with self._uow(write=False) as uow:
             pending = uow.documents.find(query)
         for listed in reversed(pending):  # oldest first
+            if FAILED not in listed.detail:
+                continue  # not (yet) tried by the consumer
             with self._uow(write=False) as uow:
                 document = uow.documents.get(listed.document_id)
                 stream = uow.events.read_stream(listed.document_id)
@@ -138,11 +144,13 @@ class FolderDelivery:
         except OSError as exc:
             if self._retry_at is not None:
                 self._retry_at[document.partner] = self._clock.now() + RETRY_AFTER
+            error = str(exc)
+            self._uow.run(lambda uow: self._failed(uow, document, error))
             _log.warning(
                 "outbound folder not writable; the partner's documents wait",
                 partner=document.partner,
                 folder=str(folder),
-                error=str(exc),
+                error=error,
                 retry_in_s=RETRY_AFTER.total_seconds(),
             )
             return False
@@ -150,12 +158,21 @@ class FolderDelivery:
         _log.info("document delivered", document_id=document.document_id, target=str(target))
         return True
 
+    def _failed(self, uow: UnitOfWork, document: OutboundDocument, error: str) -> None:
+        current = uow.documents.get(document.document_id)
+        if current is None or current.status is not DocumentStatus.ISSUED:
+            return
+        now = self._clock.now()
+        detail = {**current.detail, FAILED: error, "delivery_failed_at": now.isoformat()}
+        uow.documents.update(replace(current, updated_at=now, detail=detail))
+
     def _delivered(self, uow: UnitOfWork, document: OutboundDocument, target: Path, cause: Cause) -> None:
         current = uow.documents.get(document.document_id)
         if current is None or current.status is not DocumentStatus.ISSUED:
             return
         now = self._clock.now()
-        detail = {**current.detail, "delivered_to": str(target), "delivered_at": now.isoformat(), "channel": "folder"}
+        kept = {key: value for key, value in current.detail.items() if key not in (FAILED, "delivery_failed_at")}
+        detail = {**kept, "delivered_to": str(target), "delivered_at": now.isoformat(), "channel": "folder"}
         uow.documents.update(replace(current, status=DocumentStatus.DELIVERED, updated_at=now, detail=detail))
         delivered = DocumentDelivered(
             document.document_id, document.partner, document.kind, document.control_number, "folder", str(target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy import delete
@@ -19,6 +20,8 @@ from lightsoff.settings import Settings
 from lightsoff.store import tables
 from lightsoff.testing import FakeClock
 from tests.factories import line, order_json
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def answered_order(lightsoff: Lightsoff) -> OutboundDocument:
@@ -83,7 +86,9 @@ def test_a_folder_that_cannot_be_written_waits_without_holding_up_other_partners
     lightsoff.outbound.responder.consumer.run_once()
     progress = lightsoff.outbound.delivery.consumer.run_once()
     assert (progress.handled, progress.waiting) == (2, False)
-    assert lightsoff.queries.document(acme.document_id).status is DocumentStatus.ISSUED
+    failed = lightsoff.queries.document(acme.document_id)
+    assert failed.status is DocumentStatus.ISSUED
+    assert "delivery_error" in failed.detail  # visible in GET /v1/documents/{id}
     (kuehl,) = lightsoff.queries.find_documents(DocumentQuery(partner="KUEHL"))
     assert lightsoff.queries.document(kuehl.document_id).status is DocumentStatus.DELIVERED
     blocker.unlink()
@@ -93,6 +98,7 @@ def test_a_folder_that_cannot_be_written_waits_without_holding_up_other_partners
     lightsoff.outbound.delivery.consumer.run_once()
     assert lightsoff.queries.document(acme.document_id).status is DocumentStatus.DELIVERED
     assert (blocker / file_name(acme)).read_bytes() == acme.body
+    assert "delivery_error" not in lightsoff.queries.document(acme.document_id).detail
     assert sorted(deliveries(lightsoff)) == sorted([acme.document_id, kuehl.document_id])
 
 
@@ -111,6 +117,20 @@ def test_what_a_failing_folder_left_behind_is_delivered_after_a_restart(
         assert restarted.queries.document(acme.document_id).status is DocumentStatus.DELIVERED
     finally:
         restarted.close()
+
+
+def test_the_sweep_leaves_documents_that_never_failed_alone(lightsoff: Lightsoff, settings: Settings) -> None:
+    def work(uow: UnitOfWork) -> OutboundDocument:  # issued before delivery existed, as an upgrade finds them
+        return lightsoff.documents.issue(uow, Issue("ACME", "997", "x12", lambda n: b"ISA~"))
+
+    old = lightsoff.uow.run(work)
+    with lightsoff.database.engine.begin() as connection:
+        connection.execute(
+            tables.consumer_checkpoints.insert().values(consumer=CONSUMER, position=10**6, updated_at=NOW)
+        )
+    lightsoff.outbound.delivery.consumer.run_once()
+    assert lightsoff.queries.document(old.document_id).status is DocumentStatus.ISSUED
+    assert not (settings.data_dir / "outbound").exists()
 
 
 def test_a_partner_without_a_folder_keeps_its_document_issued(lightsoff: Lightsoff, settings: Settings) -> None:
