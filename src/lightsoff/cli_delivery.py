@@ -7,6 +7,7 @@ commands read as one piece.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import signal
 from datetime import UTC, datetime
 from typing import Annotated
@@ -100,7 +101,8 @@ def subscriptions_list() -> None:
 def _set_enabled(subscription_id: str, enabled: bool) -> None:
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
-        lightsoff.delivery.subscriptions.change(subscription_id, SubscriptionChange(enabled=enabled))
+        by = f"cli:{getpass.getuser()}"
+        lightsoff.delivery.subscriptions.change(subscription_id, SubscriptionChange(enabled=enabled), by)
         _audit_cli(lightsoff, "subscriptions.enable" if enabled else "subscriptions.disable", subscription_id)
     out.print(f"subscription {subscription_id} {'enabled' if enabled else 'disabled'}")
 
@@ -113,7 +115,7 @@ def subscriptions_disable(subscription_id: str) -> None:
 
 @subscriptions_app.command("enable")
 def subscriptions_enable(subscription_id: str) -> None:
-    """Deliver again, catching up on everything queued meanwhile, in order."""
+    """Deliver again, catching up on everything queued meanwhile, in order; resolves its open exception case."""
     _set_enabled(subscription_id, True)
 
 

@@ -25,6 +25,7 @@ from lightsoff.delivery.webhook import WebhookLimits, WebhookSender, create_clie
 from lightsoff.domain.errors import BrokerUnavailable
 from lightsoff.services.ports import Clock
 from lightsoff.services.relay import Relay, RelaySettings
+from lightsoff.services.subscription_cases import SubscriptionCases
 from lightsoff.services.subscriptions import DeliveryDefaults, SubscriptionService
 from lightsoff.settings import Settings
 from lightsoff.store.delivery_store import SqlDeliveryStore
@@ -41,9 +42,11 @@ class DeliveryServices:
     store: SqlDeliveryStore
     subscriptions: SubscriptionService
     relay: RelaySettings
+    cases: SubscriptionCases
+    """the operations team's exception cases about subscriptions the relay disables"""
 
 
-def build_delivery(settings: Settings, database: Database, clock: Clock) -> DeliveryServices:
+def build_delivery(settings: Settings, database: Database, clock: Clock, cases: SubscriptionCases) -> DeliveryServices:
     store = SqlDeliveryStore(database)
     defaults = DeliveryDefaults(settings.delivery_max_attempts, timedelta(seconds=settings.delivery_max_age_seconds))
     relay = RelaySettings(
@@ -66,7 +69,7 @@ def build_delivery(settings: Settings, database: Database, clock: Clock) -> Deli
             ),
         ),
     )
-    return DeliveryServices(store, SubscriptionService(store, clock, defaults), relay)
+    return DeliveryServices(store, SubscriptionService(store, clock, defaults, cases), relay, cases)
 
 
 def worker_name() -> str:
@@ -136,6 +139,7 @@ async def run_relay(lightsoff: Lightsoff, stop: asyncio.Event, worker: str | Non
             source=settings.event_source,
             worker=worker or worker_name(),
             settings=lightsoff.delivery.relay,
+            on_disabled=lightsoff.delivery.cases.disabled,
         )
         _log.info("relay started", worker=relay.worker)
         try:

@@ -9,14 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lightsoff.domain.events import PendingEvent, SubscriptionDisabled
 from lightsoff.domain.subscriptions import (
     DeadLetterFilter,
     DeliveryAttempt,
     DeliveryStatus,
-    Subscription,
 )
 from lightsoff.services.delivery_ports import AttemptResult, Claim
+from lightsoff.services.relay import disabled_only
 from lightsoff.store import tables as t
 from lightsoff.store.delivery_store import SqlDeliveryStore
 from lightsoff.store.engine import connect
@@ -40,11 +39,6 @@ def env(request: pytest.FixtureRequest, fresh_database: Callable[[str], str]) ->
     yield Fixture(SqlDeliveryStore(database), uow)
     uow.close()
     database.dispose()
-
-
-def disabled_event(sub: Subscription, at: datetime) -> PendingEvent:
-    event = SubscriptionDisabled(sub.subscription_id, sub.target, sub.disabled_reason or "", sub.failing_since)
-    return PendingEvent(f"evt_disabled_{sub.subscription_id}", event, 0, at, None, None)
 
 
 def result(
@@ -74,7 +68,7 @@ def result(
 def record(
     env: Fixture, *results: AttemptResult, now: datetime = T0, disable_after: timedelta = timedelta(hours=1)
 ) -> list[str]:
-    return env.store.record(list(results), now, disable_after, disabled_event)
+    return env.store.record(list(results), now, disable_after, disabled_only)
 
 
 def deliver_all(env: Fixture) -> list[list[str]]:

@@ -11,7 +11,7 @@ import httpx
 from lightsoff.bootstrap import Lightsoff
 from lightsoff.domain.subscriptions import DeliveryAttempt, DeliveryStatus
 from lightsoff.services.delivery_ports import AttemptResult
-from lightsoff.services.relay import disabled_event
+from lightsoff.services.relay import disabled_only
 from tests.delivery_support import append_events
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -96,7 +96,7 @@ def test_deliveries_and_dead_letters_are_listed_inspected_and_replayed(api: http
     for claim in store.claim("w1", now, timedelta(seconds=30), 10):
         attempt = DeliveryAttempt(claim.delivery.delivery_id, 1, now, 503, "status", "HTTP 503", "busy", 12.5, "w1")
         store.record(
-            [AttemptResult(attempt, sub, DeliveryStatus.DEAD, now, True)], now, timedelta(days=1), disabled_event
+            [AttemptResult(attempt, sub, DeliveryStatus.DEAD, now, True)], now, timedelta(days=1), disabled_only
         )
     dead = api.get("/v1/dead-letters", params={"subscription_id": sub}).json()["items"]
     assert [d["status"] for d in dead] == ["dead", "dead"]
