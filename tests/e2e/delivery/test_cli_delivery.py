@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 import re
+from pathlib import Path
 
+from lightsoff.bootstrap import SystemClock, bootstrap
+from lightsoff.services.ports import CaseQuery
+from lightsoff.settings import Settings
+from tests.delivery_support import fail_until_disabled
 from tests.e2e.test_cli import env, run  # noqa: F401 - env is a fixture
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -40,3 +46,25 @@ def test_a_bad_secret_is_refused_with_what_is_wrong(env: dict[str, str]) -> None
     refused = run("subscriptions", "add", "https://erp.example/h", "--secret", "not base64!", env=env)
     assert refused.returncode == 2
     assert "whsec_" in refused.stderr
+
+
+def test_enabling_a_disabled_subscription_by_cli_resolves_its_case(env: dict[str, str]) -> None:  # noqa: F811
+    run("db", "upgrade", env=env, check=True)
+    added = run("subscriptions", "add", "https://erp.example/h", "--secret", SECRET, env=env, check=True)
+    match = re.search(r"subscription_id: (sub_[0-9a-f]+)", added.stdout)
+    assert match is not None, added.stdout
+    subscription_id = match.group(1)
+    app = bootstrap(Settings(data_dir=Path(env["LIGHTSOFF_DATA_DIR"])), clock=SystemClock())
+    try:
+        fail_until_disabled(app, subscription_id, app.clock.now())
+        (case,) = app.queries.find_exception_cases(CaseQuery(subscription_id=subscription_id))
+        assert "disabled: failing for longer than 1:00:00" in run("subscriptions", "list", env=env).stdout
+
+        assert run("subscriptions", "enable", subscription_id, env=env, check=True).stdout.strip().endswith("enabled")
+
+        closed = app.queries.exception_case(case.exception_id)
+        assert closed.resolution is not None
+        assert (closed.status.value, closed.resolution.action) == ("resolved", "re_enable")
+        assert closed.resolution.by == f"cli:{getpass.getuser()}"
+    finally:
+        app.close()

@@ -14,6 +14,7 @@ from lightsoff.bootstrap import Lightsoff
 from lightsoff.delivery.signing import WebhookSecret
 from lightsoff.delivery_runtime import RelayThread
 from lightsoff.domain.subscriptions import DeadLetterFilter, DeliveryStatus, SubscriptionKind
+from lightsoff.services.ports import CaseQuery
 from lightsoff.services.subscriptions import NewSubscription, SubscriptionChange
 from lightsoff.testing import FakeClock
 from tests.delivery_support import append_events
@@ -124,11 +125,17 @@ def test_a_subscription_failing_too_long_is_disabled_and_catches_up_in_order_whe
     with app.uow(write=False) as uow:
         (event,) = uow.events.read_stream(subscription_id)
     assert event.name == "subscription.disabled"
+    (case,) = app.queries.find_exception_cases(CaseQuery(subscription_id=subscription_id))
+    assert (case.category, case.team, case.status.value) == ("subscription_failing", "operations", "open")
+    assert case.details is not None
+    assert case.details["url"] == inbox.url
+    assert "ClientConnectorError" in (case.details["last_error"] or "")  # the receiver was down
     inbox.start()
     sent |= orders(app, streams=4, versions=1)  # more arrive while it is disabled
     time.sleep(0.3)
     assert inbox.delivered() == []
-    service.change(subscription_id, SubscriptionChange(enabled=True))
+    service.change(subscription_id, SubscriptionChange(enabled=True), "ops@plant.example")
+    assert app.queries.exception_case(case.exception_id).status.value == "resolved"
     wait_for(lambda: len(inbox.delivered()) == len(sent), what="caught up")
     assert_in_order_per_stream(inbox.delivered())
     statuses = lambda: {d.status for d in service.deliveries(subscription_id, limit=1000)}  # noqa: E731
