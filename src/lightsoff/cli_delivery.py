@@ -184,10 +184,15 @@ def dead_letters_replay(
     out.print(f"{count} dead letter(s) queued again")
 
 
-def resend_to_subscription(subscription_id: str, from_position: int) -> None:
-    """``lightsoff replay --subscription ID --from-position N``: queue events again for one subscription."""
+def resend_to_subscription(subscription_id: str, from_position: int, from_time: datetime | None = None) -> None:
+    """``lightsoff replay --subscription ID --from-position N | --from-time T``: queue events again for one
+    subscription, with a progress bar."""
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
+        service = lightsoff.delivery.subscriptions
+        service.get(subscription_id)
+        if from_time is not None:
+            from_position = service.position_at(from_time)
         with lightsoff.uow(write=False) as uow:
             last = uow.events.last_position()
         with Progress(

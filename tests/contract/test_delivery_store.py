@@ -318,3 +318,13 @@ def test_results_for_a_subscription_deleted_meanwhile_are_dropped(env: Fixture) 
     assert record(env, *[result(claim, DeliveryStatus.DELIVERED) for claim in claims]) == []
     (kept,) = env.store.deliveries("kept")
     assert kept.status is DeliveryStatus.DELIVERED
+
+
+def test_position_at_is_the_first_event_recorded_from_a_time_on(env: Fixture) -> None:
+    early = append_events(env.uow, T0, ("A", "order.received", None))
+    late = append_events(env.uow, T0 + timedelta(hours=1), ("B", "order.received", None), ("C", "order.held", None))
+
+    assert env.store.position_at(T0 - timedelta(days=1)) == early[0].position
+    assert env.store.position_at(T0 + timedelta(minutes=1)) == late[0].position
+    assert env.store.position_at(T0 + timedelta(hours=1)) == late[0].position
+    assert env.store.position_at(T0 + timedelta(days=1)) == late[-1].position + 1

@@ -123,6 +123,10 @@ class DeliveryStore(Protocol):
         """Dead letters back to pending with fresh attempts, due now; returns how many."""
         ...
 
+    def position_at(self, at: datetime) -> int:
+        """The position of the first event recorded at or after ``at``; one past the last when there is none."""
+        ...
+
     def resend(self, subscription_id: str, from_position: int, now: datetime, limit: int) -> tuple[int, int]:
         """Queue again up to ``limit`` matching events from ``from_position`` on; (how many, last position)."""
         ...

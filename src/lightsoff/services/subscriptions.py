@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from lightsoff.delivery.signing import generate_secret
 from lightsoff.domain.errors import NotFound
@@ -160,6 +160,10 @@ class SubscriptionService:
     def replay_dead_letters(self, where: DeadLetterFilter) -> int:
         """Every dead letter the filter selects back in the queue, with fresh attempts; how many."""
         return self._store.revive(where, self._clock.now())
+
+    def position_at(self, at: datetime) -> int:
+        """Where ``lightsoff replay --from-time`` starts: the first event recorded at or after ``at``."""
+        return self._store.position_at(at)
 
     def resend(
         self,

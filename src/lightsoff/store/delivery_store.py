@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -318,6 +318,15 @@ class SqlDeliveryStore:
                 )
             ).rowcount
         return int(revived)
+
+    def position_at(self, at: datetime) -> int:
+        events = t.events.c
+        with self._transaction(write=False) as connection:
+            first = connection.execute(select(func.min(events.position)).where(events.occurred_at >= at)).scalar()
+            if first is not None:
+                return int(first)
+            last = connection.execute(select(func.max(events.position))).scalar()
+        return int(last or 0) + 1
 
     def resend(self, subscription_id: str, from_position: int, now: datetime, limit: int) -> tuple[int, int]:
         with self._transaction() as connection:
