@@ -143,3 +143,23 @@ def test_the_event_feed_long_polls_until_an_event_is_committed(api: httpx.Client
     page = api.get("/v1/events", params={"after": last, "wait": 20}).json()
     writer.join()
     assert [event["subject"] for event in page["items"]] == ["ORD-9"]
+
+
+def test_every_dead_letter_of_every_subscription_is_replayed_with_all(api: httpx.Client, lightsoff: Lightsoff) -> None:
+    subs = [api.post("/v1/subscriptions", json={"url": f"https://erp{n}.example/hooks"}).json()["id"] for n in (1, 2)]
+    now = lightsoff.clock.now()
+    append_events(lightsoff.uow, now, ("ORD-7", "order.received", "ACME"), ("ORD-8", "order.held", "BOLT"))
+    store = lightsoff.delivery.store
+    store.fan_out(now, 100)
+    for claim in store.claim("w1", now, timedelta(seconds=30), 10):
+        attempt = DeliveryAttempt(claim.delivery.delivery_id, 1, now, 500, "status", "HTTP 500", "", 3.0, "w1")
+        result = AttemptResult(attempt, claim.delivery.subscription_id, DeliveryStatus.DEAD, now, True)
+        store.record([result], now, timedelta(days=1), disabled_only)
+    assert {d["subscription_id"] for d in api.get("/v1/dead-letters").json()["items"]} == set(subs)
+    assert len(api.get("/v1/dead-letters").json()["items"]) == 4
+
+    assert api.post("/v1/dead-letters/replay", json={"all": True}).json() == {"replayed": 4}
+
+    assert api.get("/v1/dead-letters").json()["items"] == []
+    pending = {d["status"] for s in subs for d in api.get(f"/v1/subscriptions/{s}/deliveries").json()["items"]}
+    assert pending == {"pending"}
