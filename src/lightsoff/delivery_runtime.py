@@ -8,6 +8,7 @@ competes with the API's loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
@@ -165,8 +166,10 @@ class RelayThread:
         self._ready.wait(timeout=10)
 
     def stop(self, timeout: float = 35.0) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+        """Stop delivering and wait for the relay to finish; stopping a stopped relay does nothing."""
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed just now: the relay has stopped already
+                self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout)
 
     def _main(self) -> None:

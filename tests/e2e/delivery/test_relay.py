@@ -177,3 +177,28 @@ def test_on_postgresql_too(make_lightsoff: MakeLightsoff, relay_thread: StartRel
     wait_for(lambda: len(inbox.delivered()) == len(sent), what="every event delivered")
     assert_in_order_per_stream(inbox.delivered())
     assert inbox.all_verified()
+
+
+def test_a_retry_scheduled_before_a_restart_waits_for_its_time_after_it(
+    make_lightsoff: MakeLightsoff, relay_thread: StartRelay, inboxes: MakeInbox
+) -> None:
+    app = make_lightsoff()
+    inbox = inboxes([SECRET], mode="429")  # Retry-After: 1, honoured as "not before"
+    subscription_id = subscribe(app, inbox.url)
+    service = app.delivery.subscriptions
+    first = relay_thread(app)
+    orders(app, streams=1, versions=1)
+    attempted = lambda: [d.attempts for d in service.deliveries(subscription_id)] == [1]  # noqa: E731
+    wait_for(attempted, what="the first attempt recorded")
+    first.stop()
+    (scheduled,) = service.deliveries(subscription_id)
+    assert scheduled.last_attempt_at is not None
+    assert scheduled.next_attempt_at >= scheduled.last_attempt_at + timedelta(seconds=1)
+    inbox.mode = "ok"
+
+    relay_thread(app)  # a new relay, as after a restart: it knows only what the database says
+
+    wait_for(lambda: len(inbox.delivered()) == 1, what="delivered after the restart")
+    (refused, delivered) = inbox.arrivals
+    assert refused.answered == 429
+    assert delivered.at >= scheduled.next_attempt_at.timestamp() - 0.05  # not before its time

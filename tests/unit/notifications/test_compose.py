@@ -132,3 +132,17 @@ def test_a_case_names_exactly_one_subject() -> None:
         replace(SUBSCRIPTION_CASE, order_id="SO-2026-000003")
     with pytest.raises(ValueError, match="exactly one order or one subscription"):
         replace(SUBSCRIPTION_CASE, subscription_id=None)
+
+
+def test_the_escalation_of_a_subscriptions_case_names_the_subscription() -> None:
+    case = ExceptionCase.start(SUBSCRIPTION_CASE, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    event = ExceptionEscalated(case.exception_id, None, "operations", ("it.lead@plant.example",))
+
+    mail = escalated_mail(event, "e43", case, "e42", CONTEXT)
+
+    assert mail.subject == (
+        "[lightsoff] Overdue: EX-2026-000042 subscription_failing (high): subscription sub_5f0c2a9e1b7d4c3a"
+    )
+    assert "  URL       https://erp.example/hooks" in mail.text
+    assert "Order" not in mail.text
+    assert mail.in_reply_to == "<e42@plant.example>"
