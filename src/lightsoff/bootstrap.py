@@ -28,6 +28,7 @@ from lightsoff.services.ports import Clock
 from lightsoff.services.queries import Queries
 from lightsoff.services.rate_limits import RateLimiter
 from lightsoff.services.reference_queries import ReferenceQueries
+from lightsoff.services.subscription_cases import SubscriptionCases
 from lightsoff.services.tokens import Authenticator, ClientRegistry, TokenIssuer, TokenSettings
 from lightsoff.settings import Settings
 from lightsoff.store import migrate
@@ -104,6 +105,7 @@ def bootstrap(
         sscc=SsccSettings(settings.gs1_company_prefix, settings.sscc_extension_digit),
     )
     rules = OrderRules(reference_data, identifiers, clock)
+    delivery = build_delivery(settings, database, clock, SubscriptionCases(reference_data, identifiers, new_uuid))
     return Lightsoff(
         settings=settings,
         database=database,
@@ -111,13 +113,15 @@ def bootstrap(
         reference_data=reference_data,
         identifiers=identifiers,
         intake=OrderIntake(uow, rules, clock),
-        exceptions=ExceptionDesk(uow, rules, clock, new_uuid, prepare=rules.prepare),
+        exceptions=ExceptionDesk(
+            uow, rules, clock, new_uuid, prepare=rules.prepare, subscriptions=delivery.subscriptions
+        ),
         documents=DocumentIssuer(identifiers, clock, new_uuid),
         queries=Queries(uow),
         reference=ReferenceQueries(reference_data),
         security=_security(settings, uow, clock),
         clock=clock,
-        delivery=build_delivery(settings, database, clock),
+        delivery=delivery,
         notifications=build_notifications(settings, database, uow, reference_data, clock, new_uuid),
     )
 

@@ -121,9 +121,19 @@ class SuggestionRead(BaseModel):
     parameters: dict[str, Any]
 
 
+class SubjectRead(BaseModel):
+    kind: str = Field(description="order, or subscription (a case of the operations team)")
+    id: str
+
+
 class ExceptionCaseRead(BaseModel):
     exception_id: str
-    order_id: str
+    subject: SubjectRead = Field(description="what the case concerns: an order or a subscription")
+    order_id: str | None = Field(description="the order the case holds; null for a case about a subscription")
+    subscription_id: str | None = Field(description="the subscription the relay disabled; null for an order's case")
+    details: dict[str, Any] | None = Field(
+        description="facts about the subject; for a subscription: kind, url, reason, failing_since, last_error"
+    )
     line_no: int | None
     category: str = Field(description="what kind of problem; decides the owning team")
     rule: str | None = Field(description="the id of the rule that raised it (docs/rules.md)")
@@ -142,7 +152,10 @@ class ExceptionCaseRead(BaseModel):
     def fields_of(cls, case: ExceptionCase) -> dict[str, Any]:
         return {
             "exception_id": case.exception_id,
+            "subject": SubjectRead(kind=case.subject.kind.value, id=case.subject.id),
             "order_id": case.order_id,
+            "subscription_id": case.subscription_id,
+            "details": case.details,
             "line_no": case.line_no,
             "category": case.category,
             "rule": case.rule,

@@ -319,12 +319,16 @@ class OrderAllocated(OrderEvent):
 
 @dataclass(frozen=True, slots=True)
 class ExceptionRaised(Event):
-    """A case people must decide, routed to the team that owns its category."""
+    """A case people must decide, routed to the team that owns its category.
+
+    It concerns an order (``order_id``) or, raised by the relay for the operations team, a subscription
+    (``subscription_id``, with ``details``); exactly one of the two is set.
+    """
 
     name: ClassVar[str] = "exception.raised"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     category: str
     severity: str
     team: str
@@ -339,6 +343,13 @@ class ExceptionRaised(Event):
     """The action the rule proposes, ``{"action": "set_quantity", "parameters": {"quantity": "48"}}``."""
     content_hash: str | None = None
     """The order's content when the case was raised: an amendment since makes the case stale."""
+    subscription_id: str | None = None
+    details: dict[str, Any] | None = None
+    """Facts about the subject (a subscription's ``url``, ``failing_since``, ``last_error``)."""
+
+    def __post_init__(self) -> None:
+        if (self.order_id is None) == (self.subscription_id is None):
+            raise ValueError("an exception case concerns exactly one order or one subscription")
 
     @property
     def stream_id(self) -> str:
@@ -360,13 +371,15 @@ class ExceptionRaised(Event):
             "partner": self.partner,
             "po_number": self.po_number,
             "content_hash": self.content_hash,
+            "subscription_id": self.subscription_id,
+            "details": self.details,
         }
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ExceptionRaised:
         return cls(
             exception_id=data["exception_id"],
-            order_id=data["order_id"],
+            order_id=data.get("order_id"),
             line_no=data.get("line_no"),
             category=data["category"],
             severity=data["severity"],
@@ -379,6 +392,8 @@ class ExceptionRaised(Event):
             po_number=data.get("po_number"),
             suggestion=data.get("suggestion"),
             content_hash=data.get("content_hash"),
+            subscription_id=data.get("subscription_id"),
+            details=data.get("details"),
         )
 
 
@@ -457,7 +472,7 @@ class SubscriptionDisabled(Event):
 
 
 class CaseEvent(Event):
-    """An event in an exception case's stream after it was raised."""
+    """An event in an exception case's stream after it was raised; ``order_id`` is None for a subscription's case."""
 
     exception_id: str
 
@@ -473,7 +488,7 @@ class ExceptionAcknowledged(CaseEvent):
     name: ClassVar[str] = "exception.acknowledged"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     by: str
 
     def to_data(self) -> dict[str, Any]:
@@ -489,7 +504,7 @@ class ExceptionCommented(CaseEvent):
     name: ClassVar[str] = "exception.commented"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     by: str
     text: str
 
@@ -508,7 +523,7 @@ class ExceptionResolved(CaseEvent):
     name: ClassVar[str] = "exception.resolved"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     action: str
     parameters: dict[str, Any]
     by: str
@@ -534,7 +549,7 @@ class ExceptionDismissed(CaseEvent):
     name: ClassVar[str] = "exception.dismissed"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     reason: str
 
     def to_data(self) -> dict[str, Any]:
@@ -552,7 +567,7 @@ class ExceptionEscalated(CaseEvent):
     name: ClassVar[str] = "exception.escalated"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     team: str
     notified: tuple[str, ...]
 

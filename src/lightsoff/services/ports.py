@@ -120,6 +120,7 @@ class CaseQuery:
     partner: str | None = None
     partners: Collection[str] | None = None
     order_id: str | None = None
+    subscription_id: str | None = None
     overdue_at: datetime | None = None
     """Only cases still open or acknowledged whose due time is before this."""
     unescalated: bool = False
@@ -136,6 +137,7 @@ class CaseQuery:
                     (self.category, case.category),
                     (self.partner, case.partner),
                     (self.order_id, case.order_id),
+                    (self.subscription_id, case.subscription_id),
                 )
             )
             and (self.statuses is None or case.status in self.statuses)

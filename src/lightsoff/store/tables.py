@@ -146,7 +146,7 @@ exception_cases = Table(
     "exception_cases",
     metadata,
     Column("exception_id", String(32), primary_key=True),
-    Column("order_id", String(32), nullable=False),
+    Column("order_id", String(32)),
     Column("status", String(16), nullable=False),
     Column("category", String(64), nullable=False),
     Column("team", String(64), nullable=False),
@@ -154,7 +154,9 @@ exception_cases = Table(
     Column("data", Json, nullable=False),
     Column("partner", String(35)),
     Column("escalated", Boolean, nullable=False, server_default=false()),
+    Column("subscription_id", String(32)),
     Index("ix_exception_cases_order_id", "order_id"),
+    Index("ix_exception_cases_subscription_id", "subscription_id"),
     Index("ix_exception_cases_partner", "partner"),
     Index("ix_exception_cases_status_due_at", "status", "due_at"),
 )
