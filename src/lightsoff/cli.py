@@ -452,7 +452,7 @@ def guarded(command: Callable[[], T]) -> None:
         sys.exit(2)
 
 
-from lightsoff import cli_delivery, cli_notify  # noqa: E402, F401 - they register their commands on ``app``
+from lightsoff import cli_delivery, cli_documents, cli_notify  # noqa: E402, F401 - they register their commands on ``app``
 
 if __name__ == "__main__":
     # Run as ``python -m lightsoff.cli``, this file is ``__main__``; the delivery commands register on the

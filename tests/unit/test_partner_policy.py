@@ -61,6 +61,6 @@ def test_every_rule_that_raises_cases_is_a_category_routing_can_name() -> None:
     assert set(RULES) - {EXACT_RETRANSMISSION} == EXCEPTION_CATEGORIES - OPERATIONAL_CATEGORIES
 
 
-def test_the_relays_case_about_a_disabled_subscription_is_a_category_routing_can_name() -> None:
-    assert {"subscription_failing"} == OPERATIONAL_CATEGORIES
+def test_the_cases_lightsoff_raises_about_its_own_operation_are_categories_routing_can_name() -> None:
+    assert {"subscription_failing", "document_unacknowledged"} == OPERATIONAL_CATEGORIES
     assert OPERATIONAL_CATEGORIES <= EXCEPTION_CATEGORIES

@@ -440,6 +440,58 @@ class DocumentIssued(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentAcknowledged(Event):
+    """A partner's functional acknowledgement (997/999, CONTRL) answered a document lightsoff sent."""
+
+    name: ClassVar[str] = "document.acknowledged"
+
+    document_id: str
+    partner: str
+    kind: str
+    format: str
+    control_number: str
+    status: str
+    """``accepted`` or ``rejected`` (also when only some of its sets or messages were rejected)."""
+    acknowledgement: str
+    """What acknowledged it: ``997``, ``999`` or ``CONTRL``."""
+    message_id: str
+    """The archived acknowledgement (``GET /v1/messages/{id}``)."""
+    errors: tuple[str, ...] = ()
+    """The syntax error codes the partner gave (AK5/IK5, AK9, UCI/UCM 0085)."""
+
+    @property
+    def stream_id(self) -> str:
+        return self.document_id
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "partner": self.partner,
+            "kind": self.kind,
+            "format": self.format,
+            "control_number": self.control_number,
+            "status": self.status,
+            "acknowledgement": self.acknowledgement,
+            "message_id": self.message_id,
+            "errors": list(self.errors),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> DocumentAcknowledged:
+        return cls(
+            data["document_id"],
+            data["partner"],
+            data["kind"],
+            data["format"],
+            data["control_number"],
+            data["status"],
+            data["acknowledgement"],
+            data["message_id"],
+            tuple(data.get("errors", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionDisabled(Event):
     """Operational: the relay stopped delivering to a subscription (failing too long, or gone); nothing is lost."""
 
@@ -604,6 +656,7 @@ EVENT_CLASSES: dict[str, Any] = {
         ExceptionDismissed,
         ExceptionEscalated,
         DocumentIssued,
+        DocumentAcknowledged,
         SubscriptionDisabled,
     )
 }

@@ -6,6 +6,8 @@ never races with events of what it concerns. Its history is its events, in order
 What a case concerns, its subject, is an order (a rule could not decide; ``order_id``) or, for the
 operations team, a subscription (the relay disabled it; ``subscription_id``, with ``details``
 saying where it points, since when it fails and the last error). Exactly one of the two is set.
+A case about a document lightsoff sent (``document_unacknowledged``) keeps the document's id where an
+order's case keeps the order's, in ``order_id``: its subject says which it is.
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ ACTIVE_STATUSES = frozenset({CaseStatus.OPEN, CaseStatus.ACKNOWLEDGED})
 class SubjectKind(StrEnum):
     ORDER = "order"
     SUBSCRIPTION = "subscription"
+    DOCUMENT = "document"
 
 
 @dataclass(frozen=True, slots=True)
 class CaseSubject:
-    """What a case concerns: an order, or a subscription."""
+    """What a case concerns: an order, a subscription, or a document lightsoff sent."""
 
     kind: SubjectKind
     id: str
@@ -54,7 +57,9 @@ class CaseSubject:
 
 SUBSCRIPTION_FAILING = "subscription_failing"
 """The category of a case the relay raises when it disables a subscription (failing too long, or gone)."""
-OPERATIONAL_CATEGORIES = frozenset({SUBSCRIPTION_FAILING})
+DOCUMENT_UNACKNOWLEDGED = "document_unacknowledged"
+"""The category of a case about a document lightsoff sent that the partner has not acknowledged in time."""
+OPERATIONAL_CATEGORIES = frozenset({SUBSCRIPTION_FAILING, DOCUMENT_UNACKNOWLEDGED})
 """Categories raised by lightsoff's own operation rather than by a rule on an order."""
 
 
@@ -133,6 +138,11 @@ ACTIONS: dict[str, ActionSpec] = {
             "Enable the subscription again (its receiver is fixed): it catches up on every event it missed, in order.",
         ),
         ActionSpec("dismiss", "Close the case and leave the subscription disabled."),
+        ActionSpec(
+            "close",
+            "Close a case about a document, not an order (one the partner did not acknowledge): the partner "
+            "confirmed it otherwise, or it was sent again. Nothing else changes.",
+        ),
     )
 }
 
@@ -198,7 +208,14 @@ class ExceptionCase:
 
     @property
     def subject(self) -> CaseSubject:
+        if self.category == DOCUMENT_UNACKNOWLEDGED and self.order_id is not None:
+            return CaseSubject(SubjectKind.DOCUMENT, self.order_id)
         return subject_of(self.order_id, self.subscription_id)
+
+    def concerns(self, kind: SubjectKind) -> str | None:
+        """The id of the subject when it is of this kind, else None (for the API's per-kind fields)."""
+        subject = self.subject
+        return subject.id if subject.kind is kind else None
 
     @property
     def is_active(self) -> bool:

@@ -115,4 +115,5 @@ RULES = {info.id: info for info in CATALOG}
 EXCEPTION_CATEGORIES = (frozenset(RULES) - {EXACT_RETRANSMISSION}) | OPERATIONAL_CATEGORIES
 """Every category an exception case can have: a finding's category is its rule's id (a retransmission
 never raises one). A case raised by anything other than a rule adds its category here, so that
-routing.yaml may route it: ``subscription_failing``, the relay's case about a disabled subscription."""
+routing.yaml may route it: ``subscription_failing``, the relay's case about a disabled subscription, and
+``document_unacknowledged``, a document the partner did not acknowledge in time."""

@@ -31,7 +31,13 @@ from lightsoff.domain.events import (
     OrderCorrected,
     OrderLineRejected,
 )
-from lightsoff.domain.exception_cases import ACTIONS, ACTIVE_STATUSES, ExceptionCase, Resolution
+from lightsoff.domain.exception_cases import (
+    ACTIONS,
+    ACTIVE_STATUSES,
+    DOCUMENT_UNACKNOWLEDGED,
+    ExceptionCase,
+    Resolution,
+)
 from lightsoff.domain.orders import Order
 from lightsoff.formats.canonical_json import parse_order
 from lightsoff.rules.catalog import AMENDMENT
@@ -54,7 +60,7 @@ class SubscriptionSwitch(Protocol):
 class Resolved:
     case: ExceptionCase
     order: Order | None
-    """the order as the resolution left it; None for a case about a subscription"""
+    """the order as the resolution left it; None for a case about a subscription or a document"""
     events: tuple[str, ...]
     """The names of the events the resolution recorded, in order."""
 
@@ -141,6 +147,8 @@ class ExceptionDesk:
     ) -> Resolved:
         case = self._active(uow, exception_id, partners)
         parameters = _checked(case, action, parameters)
+        if case.category == DOCUMENT_UNACKNOWLEDGED:
+            return self._close_document_case(uow, case, action, by)
         assert case.order_id is not None, f"case {case.exception_id} concerns no order"
         order = uow.orders.get(case.order_id)
         assert order is not None, f"case {case.exception_id} holds order {case.order_id}, which has no read model"
@@ -163,6 +171,19 @@ class ExceptionDesk:
             order=projected.orders.get(order.order_id, order),
             events=tuple(event.name for event in plan.events),
         )
+
+    def _close_document_case(self, uow: UnitOfWork, case: ExceptionCase, action: str, by: str) -> Resolved:
+        """A case about a document (its ``order_id`` is the document's id): resolved, and nothing else changes."""
+        resolved = ExceptionResolved(case.exception_id, case.order_id, action, {}, by)
+        projected = record(
+            uow,
+            [resolved],
+            versions={case.exception_id: case.version},
+            cause=Cause(None, None, case.partner),
+            now=self._clock.now(),
+            new_id=self._new_id,
+        )
+        return Resolved(case=projected.exception_cases[case.exception_id], order=None, events=(resolved.name,))
 
     def _carry_out(
         self, uow: UnitOfWork, plan: _Plan, case: ExceptionCase, action: str, params: dict[str, Any]

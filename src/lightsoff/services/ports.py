@@ -48,6 +48,10 @@ class MessageArchive(Protocol):
 
     def get(self, message_id: str) -> InboundMessage | None: ...
 
+    def update(self, message: InboundMessage) -> None:
+        """Its outcome, partner, order ids, detail and ``processed_at``; the body as received never changes."""
+        ...
+
 
 class EventLog(Protocol):
     def append(self, events: Sequence[PendingEvent]) -> list[RecordedEvent]:
@@ -260,7 +264,19 @@ class OutboundDocuments(Protocol):
         ...
 
     def update(self, document: OutboundDocument) -> None:
-        """Its status, ``updated_at`` and ``detail``; the rest never changes."""
+        """Its status, ``updated_at``, ``detail`` and ``acknowledged_at``; the rest never changes."""
+        ...
+
+    def awaiting_acknowledgement(
+        self, partner: str, created_before: datetime, after: str | None = None, limit: int = 100
+    ) -> list[OutboundDocument]:
+        """Documents (not acknowledgements themselves) still waiting for the partner's acknowledgement, sent
+        before ``created_before`` and not yet reported as overdue; by id, after ``after``; without bodies."""
+        ...
+
+    def claim_unacknowledged(self, document_id: str, exception_id: str) -> bool:
+        """Records the overdue case on a still unacknowledged document; False when another writer did first,
+        or it was acknowledged meanwhile."""
         ...
 
 

@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, select, update
 
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.customer_order import CustomerOrder
@@ -57,6 +57,19 @@ class SqlMessageArchive:
                 "detail": sql.json(message.detail),
                 "processed_at": sql.timestamp(message.processed_at) if message.processed_at else None,
             },
+        )
+
+    def update(self, message: InboundMessage) -> None:
+        self._connection.execute(
+            update(t.messages)
+            .where(t.messages.c.message_id == message.message_id)
+            .values(
+                partner=message.partner,
+                outcome=message.outcome.value,
+                order_ids=list(message.order_ids),
+                detail=message.detail,
+                processed_at=message.processed_at,
+            )
         )
 
     def get(self, message_id: str) -> InboundMessage | None:

@@ -348,7 +348,10 @@ outbound_documents = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime),
     Column("detail", Json, nullable=False),
+    Column("acknowledged_at", UtcDateTime),
+    Column("unacknowledged_case", String(32)),
     UniqueConstraint("partner", "format", "control_number", name="uq_outbound_documents_partner_control"),
     Index("ix_outbound_documents_reference", "reference"),
     Index("ix_outbound_documents_partner_kind", "partner", "kind", "document_id"),
+    Index("ix_outbound_documents_status_created", "status", "created_at"),
 )

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from lightsoff.api.deps import LightsoffDep
 from lightsoff.api.schemas import ExceptionCaseRead, InvalidRequestRead, ProblemRead
 from lightsoff.api.security import authorize
-from lightsoff.domain.exception_cases import ACTIONS, ACTIVE_STATUSES, CaseStatus, ExceptionCase
+from lightsoff.domain.exception_cases import ACTIONS, ACTIVE_STATUSES, CaseStatus, ExceptionCase, SubjectKind
 from lightsoff.domain.security import Principal, Scope
 from lightsoff.services.ports import CaseQuery
 
@@ -94,13 +94,16 @@ class ResolutionCreate(BaseModel):
 
 class ResolvedRead(BaseModel):
     exception: ExceptionCaseDetailRead
-    order_id: str | None = Field(description="the order the case held; null for a case about a subscription")
+    order_id: str | None = Field(
+        description="the order the case held; null for a case about a subscription or a document"
+    )
     order_status: str | None = Field(
-        description="the order's status after the resolution and the rules that followed; null for a subscription"
+        description="the order's status after the resolution and the rules that followed; null without an order"
     )
     subscription_id: str | None = Field(
-        description="the subscription the case concerns (re_enable enabled it again); null for an order's case"
+        description="the subscription the case concerns (re_enable enabled it again); null for other subjects"
     )
+    document_id: str | None = Field(description="the document the case concerns (close closed it); null for others")
     events: list[str] = Field(description="the events the resolution recorded, in order")
 
 
@@ -186,5 +189,6 @@ async def resolve_exception_case(
         order_id=resolved.order.order_id if resolved.order else None,
         order_status=resolved.order.status.value if resolved.order else None,
         subscription_id=resolved.case.subscription_id,
+        document_id=resolved.case.concerns(SubjectKind.DOCUMENT),
         events=list(resolved.events),
     )
