@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date, timedelta
 from typing import Any
 
 _numbers = itertools.count(1)
@@ -15,7 +16,9 @@ def order_json(**changes: Any) -> dict[str, Any]:
         "partner": "ACME",
         "po_number": f"PO-{number:06d}",
         "order_date": "2026-11-23",
-        "requested_ship_date": "2026-12-07",
+        # weeks ahead of the real date too: tests that run a real process use the system clock, and a
+        # ship date inside the lead time would be held by the ship_date rule
+        "requested_ship_date": max(date(2026, 12, 7), date.today() + timedelta(days=30)).isoformat(),
         "ship_to": {"code": "ACME-DC-NORTH", "name": "ACME DC North"},
         "lines": [
             # a quantity of its own, so two orders are never suspected duplicates of each other

@@ -6,7 +6,7 @@ does it, once, for the server, the CLI and the tests alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from lightsoff.config.loader import load_reference_data
@@ -17,11 +17,13 @@ from lightsoff.domain.identifiers import IdFormat
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.domain.security import Role
 from lightsoff.notify_runtime import Notifications, build_notifications
+from lightsoff.services.acknowledgements import AcknowledgementWatch
 from lightsoff.services.audit_trail import AuditTrail
 from lightsoff.services.clients import ClientAdministration, new_secret
 from lightsoff.services.documents import DocumentIssuer
 from lightsoff.services.exception_desk import ExceptionDesk
 from lightsoff.services.identifiers import IdentifierService, SsccSettings
+from lightsoff.services.inbound import DocumentIntake
 from lightsoff.services.intake import OrderIntake, new_uuid
 from lightsoff.services.keyring import Keyring
 from lightsoff.services.order_rules import OrderRules
@@ -30,6 +32,7 @@ from lightsoff.services.queries import Queries
 from lightsoff.services.rate_limits import RateLimiter
 from lightsoff.services.reference_queries import ReferenceQueries
 from lightsoff.services.shipments import ShipmentDesk
+from lightsoff.services.subscription_cases import SubscriptionCases
 from lightsoff.services.tokens import Authenticator, ClientRegistry, TokenIssuer, TokenSettings
 from lightsoff.settings import Settings
 from lightsoff.store import migrate
@@ -72,6 +75,8 @@ class Lightsoff:
     shipments: ShipmentDesk
     outbound: OutboundDocuments
     """Order responses for decided orders, and delivery of issued documents to partners' folders."""
+    inbound: DocumentIntake
+    """Documents partners send (X12, EDIFACT, CSV, XLSX, e-mail): orders in, acknowledgements back."""
     queries: Queries
     reference: ReferenceQueries
     """The configuration in force: partner profiles and the product master."""
@@ -109,24 +114,38 @@ def bootstrap(
         sscc=SsccSettings(settings.gs1_company_prefix, settings.sscc_extension_digit),
     )
     rules = OrderRules(reference_data, identifiers, clock)
+    delivery = build_delivery(settings, database, clock, SubscriptionCases(reference_data, identifiers, new_uuid))
+    intake = OrderIntake(uow, rules, clock)
     documents = DocumentIssuer(identifiers, clock, new_uuid)
+    inbound = DocumentIntake(
+        uow, intake, documents, reference_data, clock, new_uuid, max_bytes=settings.max_document_bytes
+    )
+    watch = AcknowledgementWatch(uow, reference_data, identifiers, clock, new_uuid)
+    notifications = replace(
+        build_notifications(settings, database, uow, reference_data, clock, new_uuid),
+        acknowledgements=watch,
+        check_every=settings.acknowledgement_poll_seconds,
+    )
     return Lightsoff(
         settings=settings,
         database=database,
         uow=uow,
         reference_data=reference_data,
         identifiers=identifiers,
-        intake=OrderIntake(uow, rules, clock),
-        exceptions=ExceptionDesk(uow, rules, clock, new_uuid, prepare=rules.prepare),
+        intake=intake,
+        exceptions=ExceptionDesk(
+            uow, rules, clock, new_uuid, prepare=rules.prepare, subscriptions=delivery.subscriptions
+        ),
         documents=documents,
+        inbound=inbound,
         shipments=ShipmentDesk(uow, reference_data, identifiers, documents, clock, new_uuid),
         outbound=build_outbound(settings, database, uow, reference_data, documents, clock, new_uuid),
         queries=Queries(uow),
         reference=ReferenceQueries(reference_data),
         security=_security(settings, uow, clock),
         clock=clock,
-        delivery=build_delivery(settings, database, clock),
-        notifications=build_notifications(settings, database, uow, reference_data, clock, new_uuid),
+        delivery=delivery,
+        notifications=notifications,
     )
 
 

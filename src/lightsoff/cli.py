@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -256,12 +256,22 @@ def db_upgrade() -> None:
 def replay(
     subscription: Annotated[str | None, typer.Option(help="re-send events to this subscription instead")] = None,
     from_position: Annotated[int, typer.Option(min=1, help="with --subscription: the first event position")] = 1,
+    from_time: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"],
+            help="with --subscription: the events recorded from this time on (ISO 8601; UTC unless an offset is given)",
+        ),
+    ] = None,
 ) -> None:
     """Rebuild the read models from the event log; or, with --subscription, send events to it again."""
+    if from_time is not None and subscription is None:
+        raise typer.BadParameter("--from-time re-sends events to a subscription: give --subscription too")
     if subscription is not None:
         from lightsoff.cli_delivery import resend_to_subscription  # noqa: PLC0415 - it imports this module
 
-        resend_to_subscription(subscription, from_position)
+        at = from_time.replace(tzinfo=from_time.tzinfo or UTC) if from_time is not None else None
+        resend_to_subscription(subscription, from_position, at)
         return
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
@@ -467,7 +477,7 @@ def guarded(command: Callable[[], T]) -> None:
         sys.exit(2)
 
 
-from lightsoff import cli_delivery, cli_notify  # noqa: E402, F401 - they register their commands on ``app``
+from lightsoff import cli_delivery, cli_documents, cli_notify  # noqa: E402, F401 - they register their commands on ``app``
 
 if __name__ == "__main__":
     # Run as ``python -m lightsoff.cli``, this file is ``__main__``; the delivery commands register on the

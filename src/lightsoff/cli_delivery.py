@@ -7,6 +7,7 @@ commands read as one piece.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import signal
 from datetime import UTC, datetime
 from typing import Annotated
@@ -104,7 +105,8 @@ def subscriptions_list() -> None:
 def _set_enabled(subscription_id: str, enabled: bool) -> None:
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
-        lightsoff.delivery.subscriptions.change(subscription_id, SubscriptionChange(enabled=enabled))
+        by = f"cli:{getpass.getuser()}"
+        lightsoff.delivery.subscriptions.change(subscription_id, SubscriptionChange(enabled=enabled), by)
         _audit_cli(lightsoff, "subscriptions.enable" if enabled else "subscriptions.disable", subscription_id)
     out.print(f"subscription {subscription_id} {'enabled' if enabled else 'disabled'}")
 
@@ -117,7 +119,7 @@ def subscriptions_disable(subscription_id: str) -> None:
 
 @subscriptions_app.command("enable")
 def subscriptions_enable(subscription_id: str) -> None:
-    """Deliver again, catching up on everything queued meanwhile, in order."""
+    """Deliver again, catching up on everything queued meanwhile, in order; resolves its open exception case."""
     _set_enabled(subscription_id, True)
 
 
@@ -186,10 +188,15 @@ def dead_letters_replay(
     out.print(f"{count} dead letter(s) queued again")
 
 
-def resend_to_subscription(subscription_id: str, from_position: int) -> None:
-    """``lightsoff replay --subscription ID --from-position N``: queue events again for one subscription."""
+def resend_to_subscription(subscription_id: str, from_position: int, from_time: datetime | None = None) -> None:
+    """``lightsoff replay --subscription ID --from-position N | --from-time T``: queue events again for one
+    subscription, with a progress bar."""
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
+        service = lightsoff.delivery.subscriptions
+        service.get(subscription_id)
+        if from_time is not None:
+            from_position = service.position_at(from_time)
         with lightsoff.uow(write=False) as uow:
             last = uow.events.last_position()
         with Progress(

@@ -19,6 +19,7 @@ import structlog
 from lightsoff.connectors.smtp import Security, SmtpMailer, SmtpSettings
 from lightsoff.domain.errors import LightsoffError
 from lightsoff.domain.reference_data import ReferenceData
+from lightsoff.services.acknowledgements import AcknowledgementWatch
 from lightsoff.services.notifications.compose import MailContext
 from lightsoff.services.notifications.escalation import Escalator
 from lightsoff.services.notifications.notifier import Notifier, NotifierSettings
@@ -37,6 +38,9 @@ class Notifications:
     """``None`` when no mail server is set (``LIGHTSOFF_SMTP_HOST``): cases are still escalated, not mailed."""
     notify_every: float = 5.0
     escalate_every: float = 60.0
+    acknowledgements: AcknowledgementWatch | None = None
+    """Raises cases for documents partners did not acknowledge in time; run on the escalator's thread."""
+    check_every: float = 300.0
 
 
 def smtp_settings(settings: Settings) -> SmtpSettings:
@@ -62,9 +66,9 @@ def build_notifications(
     new_id: Callable[[], str],
 ) -> Notifications:
     escalator = Escalator(uow, reference_data, clock, new_id)
-    every = {"notify_every": settings.notify_poll_seconds, "escalate_every": settings.escalation_poll_seconds}
+    every = settings.notify_poll_seconds, settings.escalation_poll_seconds
     if settings.smtp_host is None:
-        return Notifications(escalator, None, **every)
+        return Notifications(escalator, None, *every)
     domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2]
     notifier = Notifier(
         uow,
@@ -77,11 +81,12 @@ def build_notifications(
             send_timeout=timedelta(seconds=settings.smtp_timeout_seconds),
         ),
     )
-    return Notifications(escalator, notifier, **every)
+    return Notifications(escalator, notifier, *every)
 
 
 class NotificationThread:
-    """Escalates overdue cases and mails new ones, each on its interval, until stopped."""
+    """Raises cases for unacknowledged documents, escalates overdue cases and mails new ones, each on its
+    interval, until stopped."""
 
     def __init__(self, notifications: Notifications) -> None:
         self._notifications = notifications
@@ -97,8 +102,12 @@ class NotificationThread:
 
     def _main(self) -> None:
         n = self._notifications
-        escalate_at = notify_at = time.monotonic()
-        while not self._stop.wait(max(0.0, min(escalate_at, notify_at) - time.monotonic())):
+        escalate_at = notify_at = check_at = time.monotonic()
+        while not self._stop.wait(max(0.0, min(escalate_at, notify_at, check_at) - time.monotonic())):
+            if time.monotonic() >= check_at:
+                if n.acknowledgements is not None:
+                    _guarded("acknowledgement check", n.acknowledgements.check)
+                check_at = time.monotonic() + n.check_every
             if time.monotonic() >= escalate_at:
                 _guarded("escalation", n.escalator.escalate_overdue)
                 escalate_at = time.monotonic() + n.escalate_every

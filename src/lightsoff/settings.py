@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     sscc_extension_digit: int = Field(default=0, ge=0, le=9)
     event_source: str = Field(default="urn:lightsoff", min_length=1, description="CloudEvents source")
     max_order_bytes: int = Field(default=1_048_576, gt=0, description="largest JSON order body accepted")
+    max_document_bytes: int = Field(
+        default=20_971_520, gt=0, description="largest inbound document (POST /v1/inbound, drop folders) accepted"
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
     max_request_bytes: int = Field(default=65_536, gt=0, description="largest body of any other route")
@@ -107,6 +110,11 @@ class Settings(BaseSettings):
     escalation_poll_seconds: float = Field(default=60.0, gt=0, description="how often overdue cases are looked for")
     documents_poll_seconds: float = Field(
         default=2.0, gt=0, description="how often decided orders are answered and issued documents delivered"
+    )
+    acknowledgement_poll_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="how often documents past their acknowledgement window are looked for",
     )
 
     @model_validator(mode="after")

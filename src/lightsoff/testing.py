@@ -18,7 +18,7 @@ from typing import Self, TypeVar
 from lightsoff.domain.audit import GENESIS, AuditEntry, AuditRecord, chain_hash
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.customer_order import CustomerOrder
-from lightsoff.domain.documents import OutboundDocument
+from lightsoff.domain.documents import ACKNOWLEDGEMENT_KINDS, AWAITING_ACKNOWLEDGEMENT, OutboundDocument
 from lightsoff.domain.errors import ConcurrencyConflict
 from lightsoff.domain.events import PendingEvent, RecordedEvent
 from lightsoff.domain.exception_cases import ExceptionCase
@@ -85,6 +85,17 @@ class InMemoryMessageArchive:
 
     def get(self, message_id: str) -> InboundMessage | None:
         return self._state.messages.get(message_id)
+
+    def update(self, message: InboundMessage) -> None:
+        stored = self._state.messages[message.message_id]
+        self._state.messages[message.message_id] = replace(
+            stored,
+            partner=message.partner,
+            outcome=message.outcome,
+            order_ids=message.order_ids,
+            detail=message.detail,
+            processed_at=message.processed_at,
+        )
 
 
 class InMemoryEventLog:
@@ -370,10 +381,36 @@ class InMemoryOutboundDocuments:
         found = [replace(d, body=b"") for d in self._state.documents.values() if query.matches(d)]
         return sorted(found, key=lambda d: d.document_id, reverse=True)[: query.limit]
 
+    def awaiting_acknowledgement(
+        self, partner: str, created_before: datetime, after: str | None = None, limit: int = 100
+    ) -> list[OutboundDocument]:
+        found = [
+            replace(d, body=b"")
+            for d in self._state.documents.values()
+            if d.partner == partner
+            and d.status in AWAITING_ACKNOWLEDGEMENT
+            and d.kind not in ACKNOWLEDGEMENT_KINDS
+            and d.created_at < created_before
+            and d.unacknowledged_case is None
+            and (after is None or d.document_id > after)
+        ]
+        return sorted(found, key=lambda d: d.document_id)[:limit]
+
+    def claim_unacknowledged(self, document_id: str, exception_id: str) -> bool:
+        stored = self._state.documents[document_id]
+        if stored.unacknowledged_case is not None or stored.acknowledged_at is not None:
+            return False
+        self._state.documents[document_id] = replace(stored, unacknowledged_case=exception_id)
+        return True
+
     def update(self, document: OutboundDocument) -> None:
         stored = self._state.documents[document.document_id]
         self._state.documents[document.document_id] = replace(
-            stored, status=document.status, updated_at=document.updated_at, detail=document.detail
+            stored,
+            status=document.status,
+            updated_at=document.updated_at,
+            detail=document.detail,
+            acknowledged_at=document.acknowledged_at,
         )
 
 

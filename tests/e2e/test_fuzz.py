@@ -30,6 +30,8 @@ BEYOND_THE_SCHEMA = {
     # A shipment names orders and lines that must exist, quantities within what was ordered and SSCCs with a
     # valid check digit: schema-valid shipments of made-up orders are rightly refused (422, invalid-shipment).
     "POST /v1/shipments": [checks.positive_data_acceptance],
+    # Any bytes are a schema-valid document; most are not an X12, EDIFACT, spreadsheet or e-mail order.
+    "POST /v1/inbound": [checks.positive_data_acceptance],
 }
 MUST_GET_INVALID_REQUESTS = {
     "POST /v1/orders",

@@ -17,6 +17,7 @@ def test_cloudevents_type_carries_the_version() -> None:
 
 def test_the_catalogue_names_every_business_event() -> None:
     assert event_names() == [
+        "document.acknowledged",
         "document.delivered",
         "document.issued",
         "exception.acknowledged",

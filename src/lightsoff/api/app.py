@@ -20,6 +20,7 @@ from lightsoff.api.routes import (
     events,
     exceptions,
     health,
+    inbound,
     messages,
     orders,
     partners,
@@ -44,6 +45,7 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
     app.state.lightsoff = lightsoff
     for router in (
         orders.router,
+        inbound.router,
         exceptions.router,
         documents.router,
         shipments.router,
@@ -62,9 +64,8 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
     install_error_handlers(app)
     settings = lightsoff.settings
     app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(
-        BodyLimitMiddleware, limits={"/v1/orders": settings.max_order_bytes}, default=settings.max_request_bytes
-    )
+    limits = {"/v1/orders": settings.max_order_bytes, "/v1/inbound": settings.max_document_bytes}
+    app.add_middleware(BodyLimitMiddleware, limits=limits, default=settings.max_request_bytes)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware)

@@ -39,6 +39,15 @@ PROBLEM_TYPES = {
             "under `message_id` and an order.rejected event records the rejection.",
         ),
         ProblemType(
+            "invalid-document",
+            "Nothing could be taken from the document",
+            422,
+            "The document (X12, EDIFACT, spreadsheet, e-mail) could not be read, or none of its orders could be "
+            "taken. `errors` lists the problems of the document as a whole, `orders` each order's, each with "
+            "where (segment number and tag, or sheet, row and column), a stable code and a message. The "
+            "document is archived under `message_id`.",
+        ),
+        ProblemType(
             "idempotency-key-reused",
             "The Idempotency-Key was used for a different request",
             409,

@@ -26,6 +26,10 @@ class DocumentStatus(StrEnum):
 
 
 KINDS = ("997", "999", "855", "856", "CONTRL", "ORDRSP", "DESADV")
+ACKNOWLEDGEMENT_KINDS = frozenset({"997", "999", "CONTRL"})
+"""Functional acknowledgements: nobody acknowledges them in turn."""
+AWAITING_ACKNOWLEDGEMENT = frozenset({DocumentStatus.ISSUED, DocumentStatus.DELIVERED})
+"""Statuses of a document the partner has not acknowledged yet."""
 """What lightsoff writes: X12 functional acks and 855/856; EDIFACT CONTRL, ORDRSP, DESADV."""
 
 
@@ -47,6 +51,10 @@ class OutboundDocument:
     updated_at: datetime | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     """Delivery and acknowledgement facts, JSON-ready (``delivered_to``, ``acknowledged_by``…)."""
+    acknowledged_at: datetime | None = None
+    """When the partner's functional acknowledgement of it arrived (accepted or rejected)."""
+    unacknowledged_case: str | None = None
+    """The exception case raised because no acknowledgement came within the partner's window."""
 
     @property
     def size_bytes(self) -> int:

@@ -319,12 +319,16 @@ class OrderAllocated(OrderEvent):
 
 @dataclass(frozen=True, slots=True)
 class ExceptionRaised(Event):
-    """A case people must decide, routed to the team that owns its category."""
+    """A case people must decide, routed to the team that owns its category.
+
+    It concerns an order (``order_id``) or, raised by the relay for the operations team, a subscription
+    (``subscription_id``, with ``details``); exactly one of the two is set.
+    """
 
     name: ClassVar[str] = "exception.raised"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     category: str
     severity: str
     team: str
@@ -339,6 +343,13 @@ class ExceptionRaised(Event):
     """The action the rule proposes, ``{"action": "set_quantity", "parameters": {"quantity": "48"}}``."""
     content_hash: str | None = None
     """The order's content when the case was raised: an amendment since makes the case stale."""
+    subscription_id: str | None = None
+    details: dict[str, Any] | None = None
+    """Facts about the subject (a subscription's ``url``, ``failing_since``, ``last_error``)."""
+
+    def __post_init__(self) -> None:
+        if (self.order_id is None) == (self.subscription_id is None):
+            raise ValueError("an exception case concerns exactly one order or one subscription")
 
     @property
     def stream_id(self) -> str:
@@ -360,13 +371,15 @@ class ExceptionRaised(Event):
             "partner": self.partner,
             "po_number": self.po_number,
             "content_hash": self.content_hash,
+            "subscription_id": self.subscription_id,
+            "details": self.details,
         }
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ExceptionRaised:
         return cls(
             exception_id=data["exception_id"],
-            order_id=data["order_id"],
+            order_id=data.get("order_id"),
             line_no=data.get("line_no"),
             category=data["category"],
             severity=data["severity"],
@@ -379,6 +392,8 @@ class ExceptionRaised(Event):
             po_number=data.get("po_number"),
             suggestion=data.get("suggestion"),
             content_hash=data.get("content_hash"),
+            subscription_id=data.get("subscription_id"),
+            details=data.get("details"),
         )
 
 
@@ -421,6 +436,58 @@ class DocumentIssued(Event):
             data["control_number"],
             data.get("reference"),
             data["size_bytes"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentAcknowledged(Event):
+    """A partner's functional acknowledgement (997/999, CONTRL) answered a document lightsoff sent."""
+
+    name: ClassVar[str] = "document.acknowledged"
+
+    document_id: str
+    partner: str
+    kind: str
+    format: str
+    control_number: str
+    status: str
+    """``accepted`` or ``rejected`` (also when only some of its sets or messages were rejected)."""
+    acknowledgement: str
+    """What acknowledged it: ``997``, ``999`` or ``CONTRL``."""
+    message_id: str
+    """The archived acknowledgement (``GET /v1/messages/{id}``)."""
+    errors: tuple[str, ...] = ()
+    """The syntax error codes the partner gave (AK5/IK5, AK9, UCI/UCM 0085)."""
+
+    @property
+    def stream_id(self) -> str:
+        return self.document_id
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "partner": self.partner,
+            "kind": self.kind,
+            "format": self.format,
+            "control_number": self.control_number,
+            "status": self.status,
+            "acknowledgement": self.acknowledgement,
+            "message_id": self.message_id,
+            "errors": list(self.errors),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> DocumentAcknowledged:
+        return cls(
+            data["document_id"],
+            data["partner"],
+            data["kind"],
+            data["format"],
+            data["control_number"],
+            data["status"],
+            data["acknowledgement"],
+            data["message_id"],
+            tuple(data.get("errors", ())),
         )
 
 
@@ -533,7 +600,7 @@ class SubscriptionDisabled(Event):
 
 
 class CaseEvent(Event):
-    """An event in an exception case's stream after it was raised."""
+    """An event in an exception case's stream after it was raised; ``order_id`` is None for a subscription's case."""
 
     exception_id: str
 
@@ -549,7 +616,7 @@ class ExceptionAcknowledged(CaseEvent):
     name: ClassVar[str] = "exception.acknowledged"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     by: str
 
     def to_data(self) -> dict[str, Any]:
@@ -565,7 +632,7 @@ class ExceptionCommented(CaseEvent):
     name: ClassVar[str] = "exception.commented"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     by: str
     text: str
 
@@ -584,7 +651,7 @@ class ExceptionResolved(CaseEvent):
     name: ClassVar[str] = "exception.resolved"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     action: str
     parameters: dict[str, Any]
     by: str
@@ -610,7 +677,7 @@ class ExceptionDismissed(CaseEvent):
     name: ClassVar[str] = "exception.dismissed"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     reason: str
 
     def to_data(self) -> dict[str, Any]:
@@ -628,7 +695,7 @@ class ExceptionEscalated(CaseEvent):
     name: ClassVar[str] = "exception.escalated"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     team: str
     notified: tuple[str, ...]
 
@@ -665,6 +732,7 @@ EVENT_CLASSES: dict[str, Any] = {
         ExceptionDismissed,
         ExceptionEscalated,
         DocumentIssued,
+        DocumentAcknowledged,
         DocumentDelivered,
         ShipmentConfirmed,
         SubscriptionDisabled,

@@ -49,6 +49,10 @@ class MessageArchive(Protocol):
 
     def get(self, message_id: str) -> InboundMessage | None: ...
 
+    def update(self, message: InboundMessage) -> None:
+        """Its outcome, partner, order ids, detail and ``processed_at``; the body as received never changes."""
+        ...
+
 
 class EventLog(Protocol):
     def append(self, events: Sequence[PendingEvent]) -> list[RecordedEvent]:
@@ -121,6 +125,7 @@ class CaseQuery:
     partner: str | None = None
     partners: Collection[str] | None = None
     order_id: str | None = None
+    subscription_id: str | None = None
     overdue_at: datetime | None = None
     """Only cases still open or acknowledged whose due time is before this."""
     unescalated: bool = False
@@ -137,6 +142,7 @@ class CaseQuery:
                     (self.category, case.category),
                     (self.partner, case.partner),
                     (self.order_id, case.order_id),
+                    (self.subscription_id, case.subscription_id),
                 )
             )
             and (self.statuses is None or case.status in self.statuses)
@@ -259,7 +265,19 @@ class OutboundDocuments(Protocol):
         ...
 
     def update(self, document: OutboundDocument) -> None:
-        """Its status, ``updated_at`` and ``detail``; the rest never changes."""
+        """Its status, ``updated_at``, ``detail`` and ``acknowledged_at``; the rest never changes."""
+        ...
+
+    def awaiting_acknowledgement(
+        self, partner: str, created_before: datetime, after: str | None = None, limit: int = 100
+    ) -> list[OutboundDocument]:
+        """Documents (not acknowledgements themselves) still waiting for the partner's acknowledgement, sent
+        before ``created_before`` and not yet reported as overdue; by id, after ``after``; without bodies."""
+        ...
+
+    def claim_unacknowledged(self, document_id: str, exception_id: str) -> bool:
+        """Records the overdue case on a still unacknowledged document; False when another writer did first,
+        or it was acknowledged meanwhile."""
         ...
 
 

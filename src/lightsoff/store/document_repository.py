@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lightsoff.domain.documents import DocumentStatus, OutboundDocument
+from lightsoff.domain.documents import (
+    ACKNOWLEDGEMENT_KINDS,
+    AWAITING_ACKNOWLEDGEMENT,
+    DocumentStatus,
+    OutboundDocument,
+)
 from lightsoff.domain.errors import ConcurrencyConflict
 from lightsoff.services.ports import DocumentQuery
 from lightsoff.store import tables as t
@@ -61,8 +67,40 @@ class SqlOutboundDocuments:
         self._connection.execute(
             update(_DOCS)
             .where(_DOCS.c.document_id == document.document_id)
-            .values(status=document.status.value, updated_at=document.updated_at, detail=document.detail)
+            .values(
+                status=document.status.value,
+                updated_at=document.updated_at,
+                detail=document.detail,
+                acknowledged_at=document.acknowledged_at,
+            )
         )
+
+    def awaiting_acknowledgement(
+        self, partner: str, created_before: datetime, after: str | None = None, limit: int = 100
+    ) -> list[OutboundDocument]:
+        query = select(*_WITHOUT_BODY).where(
+            _DOCS.c.status.in_(sorted(status.value for status in AWAITING_ACKNOWLEDGEMENT)),
+            _DOCS.c.created_at < created_before,
+            _DOCS.c.partner == partner,
+            _DOCS.c.kind.not_in(sorted(ACKNOWLEDGEMENT_KINDS)),
+            _DOCS.c.unacknowledged_case.is_(None),
+        )
+        if after is not None:
+            query = query.where(_DOCS.c.document_id > after)
+        query = query.order_by(_DOCS.c.document_id).limit(limit)
+        return [_document(row) for row in self._connection.execute(query)]
+
+    def claim_unacknowledged(self, document_id: str, exception_id: str) -> bool:
+        claimed = self._connection.execute(
+            update(_DOCS)
+            .where(
+                _DOCS.c.document_id == document_id,
+                _DOCS.c.unacknowledged_case.is_(None),
+                _DOCS.c.acknowledged_at.is_(None),
+            )
+            .values(unacknowledged_case=exception_id)
+        )
+        return claimed.rowcount == 1
 
 
 def _row(document: OutboundDocument) -> dict[str, Any]:
@@ -79,6 +117,8 @@ def _row(document: OutboundDocument) -> dict[str, Any]:
         "created_at": document.created_at,
         "updated_at": document.updated_at,
         "detail": document.detail,
+        "acknowledged_at": document.acknowledged_at,
+        "unacknowledged_case": document.unacknowledged_case,
     }
 
 
@@ -97,4 +137,6 @@ def _document(row: Row[Any]) -> OutboundDocument:
         status=DocumentStatus(values["status"]),
         updated_at=values["updated_at"],
         detail=values["detail"] or {},
+        acknowledged_at=values["acknowledged_at"],
+        unacknowledged_case=values["unacknowledged_case"],
     )

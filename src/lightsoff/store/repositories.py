@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, select, update
 
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.customer_order import CustomerOrder
@@ -57,6 +57,19 @@ class SqlMessageArchive:
                 "detail": sql.json(message.detail),
                 "processed_at": sql.timestamp(message.processed_at) if message.processed_at else None,
             },
+        )
+
+    def update(self, message: InboundMessage) -> None:
+        self._connection.execute(
+            update(t.messages)
+            .where(t.messages.c.message_id == message.message_id)
+            .values(
+                partner=message.partner,
+                outcome=message.outcome.value,
+                order_ids=list(message.order_ids),
+                detail=message.detail,
+                processed_at=message.processed_at,
+            )
         )
 
     def get(self, message_id: str) -> InboundMessage | None:
@@ -307,7 +320,7 @@ class SqlExceptionCaseViews:
 
     def update(self, case: ExceptionCase) -> None:
         row = self._row(case)
-        del row["order_id"], row["category"], row["partner"]
+        del row["order_id"], row["subscription_id"], row["category"], row["partner"]
         self._sql.execute("update_exception_case", row)
 
     def _row(self, case: ExceptionCase) -> dict[str, Any]:
@@ -315,6 +328,7 @@ class SqlExceptionCaseViews:
         return {
             "exception_id": case.exception_id,
             "order_id": case.order_id,
+            "subscription_id": case.subscription_id,
             "status": case.status.value,
             "category": case.category,
             "team": case.team,
@@ -332,6 +346,7 @@ class SqlExceptionCaseViews:
             (cases.category, query.category),
             (cases.partner, query.partner),
             (cases.order_id, query.order_id),
+            (cases.subscription_id, query.subscription_id),
         ):
             if value is not None:
                 select_ = select_.where(column == value)

@@ -37,6 +37,10 @@ class DocumentRead(BaseModel):
     created_at: datetime
     updated_at: datetime | None
     detail: dict[str, Any] = Field(description="delivery and acknowledgement facts")
+    acknowledged_at: datetime | None = Field(None, description="when the partner's 997/999/CONTRL for it arrived")
+    unacknowledged_case: str | None = Field(
+        None, description="the document_unacknowledged exception case, when none came within the partner's window"
+    )
 
     @classmethod
     def of(cls, document: OutboundDocument, *, with_size: bool = True) -> DocumentRead:
@@ -53,6 +57,8 @@ class DocumentRead(BaseModel):
             created_at=document.created_at,
             updated_at=document.updated_at,
             detail=document.detail,
+            acknowledged_at=document.acknowledged_at,
+            unacknowledged_case=document.unacknowledged_case,
         )
 
 

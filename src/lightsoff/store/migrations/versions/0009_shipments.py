@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0009_shipments"
-down_revision = "0006"
+down_revision = "0007_inbound"
 branch_labels = None
 depends_on = None
 
