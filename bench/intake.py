@@ -16,6 +16,10 @@ both alike, which makes the ratio far steadier). It records each round's ratios,
 the spread of each server, and the load average, in its own section of bench/RESULTS.md.
 
     python bench/intake.py --security [--rounds 4] [--seconds 10]
+
+``--baseline COMMIT`` measures, the same way, this tree's intake (the rule set on, authentication off)
+against an earlier commit's, run from a temporary worktree: ``--baseline ff7cd2e`` is the cost of the
+rule set against the spine, whose figure is the intake table's.
 """
 
 from __future__ import annotations
@@ -46,22 +50,38 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
 from loadgen import Run, load
-from results import RESULTS, record
+from results import RESULTS, how_it_ran, record
 
 HERE = Path(__file__).parent
 console = Console()
 
-PARTNERS = {
-    "ACME": ("ACME-DC-NORTH", {"A-7788": None, "A-7790": None}),
-    "BOLT": ("0042", {"BIS-10060": None, "BIS-10061": None, "BIS-88": None}),
-    "NORDPIPE": ("NP-GBG", {"NP-ELB25": None, "NP-KIT": None}),
+# The demo product master's active products: SKU → (GTIN, unit, case pack).
+PRODUCTS = {
+    "WID-100": ("4012345000016", "EA", 12),
+    "WID-200": ("4012345000023", "EA", 50),
+    "WID-300": ("4012345000030", "EA", 100),
+    "FIT-410": ("4012345000047", "EA", 24),
+    "CHN-800": ("4012345000078", "M", 5),
+    "KIT-900": ("4012345000085", "EA", 4),
 }
-SKUS = ["WID-100", "WID-200", "WID-300", "FIT-410", "CHN-800", "KIT-900"]
-GTINS = ["4012345000016", "4012345000023", "4012345000030", "4012345000047"]
+# Each demo partner's ship-to and the customer SKUs of its code list (→ our SKU).
+PARTNERS = {
+    "ACME": ("ACME-DC-NORTH", {"A-7788": "WID-200", "A-7790": "WID-300"}),
+    "BOLT": ("0042", {"BIS-10060": "WID-100", "BIS-10061": "WID-200", "BIS-88": "CHN-800"}),
+    "NORDPIPE": ("NP-GBG", {"NP-ELB25": "FIT-410", "NP-KIT": "KIT-900"}),
+}
 
 
 class Orders:
-    """Distinct, realistic orders: every PO number is new, so every post makes an order."""
+    """Distinct, realistic orders: every PO number is new, so every post makes an order.
+
+    Lines name the item by SKU, by the partner's customer SKU or by GTIN, in the product's unit and in
+    whole cases, as a customer who knows the catalogue orders; about 1 in 20 orders has an item nobody
+    knows, which a rule holds for a person. Ship dates spread over a year: BOLT merges repeat orders
+    (same ship-to and date) into the open one, and NORDPIPE has them reviewed, so a month of dates
+    would turn most orders into merges growing a few dozen orders to hundreds of lines, which no
+    customer sends.
+    """
 
     def __init__(self, seed: int) -> None:
         self._random = random.Random(seed)
@@ -71,29 +91,34 @@ class Orders:
     def __call__(self) -> bytes:
         partner = self._random.choice(list(PARTNERS))
         ship_to, customer_skus = PARTNERS[partner]
-        today = date(2026, 11, 23)
-        lines = []
-        for line_no in range(1, self._random.randint(3, 20) + 1):
-            kind = self._random.random()
-            item: dict[str, str]
-            if kind < 0.5:
-                item = {"sku": self._random.choice(SKUS)}
-            elif kind < 0.8:
-                item = {"customer_sku": self._random.choice(list(customer_skus))}
-            else:
-                item = {"gtin": self._random.choice(GTINS)}
-            lines.append({"line_no": line_no, **item, "quantity": self._random.randint(1, 40) * 12, "uom": "EA"})
+        today = date.today()
+        lines = [self._line(line_no, customer_skus) for line_no in range(1, self._random.randint(3, 20) + 1)]
         if self._random.random() < 0.05:
             lines[-1] = {"line_no": len(lines), "customer_sku": "UNKNOWN-1", "quantity": 5, "uom": "EA"}
         order = {
             "partner": partner,
             "po_number": f"{self._prefix}-{next(self._numbers):08d}",
             "order_date": today.isoformat(),
-            "requested_ship_date": (today + timedelta(days=self._random.randint(7, 30))).isoformat(),
+            "requested_ship_date": (today + timedelta(days=self._random.randint(14, 365))).isoformat(),
             "ship_to": {"code": ship_to},
             "lines": lines,
         }
         return orjson.dumps(order)
+
+    def _line(self, line_no: int, customer_skus: dict[str, str]) -> dict[str, object]:
+        kind = self._random.random()
+        item: dict[str, str]
+        if kind < 0.5:
+            sku = self._random.choice(list(PRODUCTS))
+            item = {"sku": sku}
+        elif kind < 0.8:
+            customer_sku = self._random.choice(list(customer_skus))
+            sku, item = customer_skus[customer_sku], {"customer_sku": customer_sku}
+        else:
+            sku = self._random.choice(list(PRODUCTS))
+            item = {"gtin": PRODUCTS[sku][0]}
+        _, uom, case_pack = PRODUCTS[sku]
+        return {"line_no": line_no, **item, "quantity": self._random.randint(1, 8) * case_pack, "uom": uom}
 
 
 def free_port() -> int:
@@ -234,32 +259,47 @@ def markdown(rows: list[tuple[str, ...]], seconds: float) -> str:
 
 
 Pairs = dict[tuple[str, int], list[tuple[Run, Run]]]
-"""(how, concurrency) → one (secured, open) pair of runs per round."""
+"""(how, concurrency) → one (first, second) pair of runs per round."""
 
 
-def security_rounds(concurrencies: list[int], rounds: int, seconds: float, warmup: float) -> Pairs:
+@dataclass(frozen=True)
+class Comparison:
+    """Two servers measured against each other in rounds, and where the result goes in RESULTS.md."""
+
+    first: Server
+    second: Server
+    marker: str
+    title: str
+    first_column: str
+    second_column: str
+    what: str
+    """One sentence for the section's header: what the ratio (first ÷ second) measures."""
+
+
+def paired_rounds(
+    comparison: Comparison, concurrencies: list[int], rounds: int, seconds: float, warmup: float
+) -> Pairs:
     """Each round, at each concurrency: the two servers one after the other, then both loaded at once."""
-    with tempfile.TemporaryDirectory() as workdir:
-        by_name = {server.name: server for server in servers(Path(workdir))}
-        with started(by_name[SECURED]) as secured, started(by_name[OPEN]) as open_server:
-            pairs: Pairs = {}
-            for number in range(rounds):
-                console.print(f"round {number + 1} of {rounds}, load average {load_average()}")
-                for level in concurrencies:
-                    seed = number * 100 + level
-                    order = [(SECURED, secured), (OPEN, open_server)]
-                    runs = {
-                        name: measure_one(name, port, headers, level, seconds, warmup, seed)
-                        for name, (port, headers) in (order if number % 2 == 0 else order[::-1])
-                    }
-                    pairs.setdefault(("in turn", level), []).append((runs[SECURED], runs[OPEN]))
-                    together = side_by_side(secured, open_server, level, seconds, warmup, seed)
-                    pairs.setdefault(("side by side", level), []).append(together)
+    with started(comparison.first) as first, started(comparison.second) as second:
+        pairs: Pairs = {}
+        for number in range(rounds):
+            console.print(f"round {number + 1} of {rounds}, load average {load_average()}")
+            for level in concurrencies:
+                seed = number * 100 + level
+                order = [(comparison.first.name, first), (comparison.second.name, second)]
+                runs = {
+                    name: measure_one(name, port, headers, level, seconds, warmup, seed)
+                    for name, (port, headers) in (order if number % 2 == 0 else order[::-1])
+                }
+                pair = (runs[comparison.first.name], runs[comparison.second.name])
+                pairs.setdefault(("in turn", level), []).append(pair)
+                together = side_by_side(first, second, level, seconds, warmup, seed)
+                pairs.setdefault(("side by side", level), []).append(together)
     return pairs
 
 
 def side_by_side(
-    secured: tuple[int, dict[str, str]], open_server: tuple[int, dict[str, str]], level: int, *timing: float | int
+    first: tuple[int, dict[str, str]], second: tuple[int, dict[str, str]], level: int, *timing: float | int
 ) -> tuple[Run, Run]:
     """Both servers loaded at the same time, so whatever else the machine does falls on both alike."""
     seconds, warmup, seed = timing
@@ -267,13 +307,13 @@ def side_by_side(
     fresh = 10_000 + 2 * int(seed)  # PO numbers neither server has seen: every post makes an order
 
     async def both() -> tuple[Run, Run]:
-        first, second = await asyncio.gather(
+        one, other = await asyncio.gather(
             *(
                 load("127.0.0.1", port, "/v1/orders", Orders(seed=fresh + offset), level, seconds, warmup, headers)
-                for offset, (port, headers) in enumerate((secured, open_server))
+                for offset, (port, headers) in enumerate((first, second))
             )
         )
-        return first, second
+        return one, other
 
     return asyncio.run(both())
 
@@ -286,46 +326,88 @@ def spread(values: list[float]) -> str:
     return f"best {max(values):,.0f}, {min(values):,.0f}–{max(values):,.0f}"
 
 
-def security_markdown(pairs: Pairs, seconds: float, loads: tuple[str, str]) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+def paired_markdown(comparison: Comparison, pairs: Pairs, seconds: float, loads: tuple[str, str]) -> str:
     rounds = len(next(iter(pairs.values())))
-    header = (
-        f"Run {date.today()} on {os.cpu_count()} cores, Python {platform.python_version()}, commit "
-        f"{commit.stdout.strip() or '?'}; {rounds} rounds of {seconds:.0f} s per point; load average "
-        f"{loads[0]} before, {loads[1]} after (1, 5, 15 min); load generator on the same machine. *In turn*: "
-        "one server loaded, then the other (which goes first alternates); *side by side*: both loaded at "
-        "once, each by its own connections, so the machine's other work falls on both alike."
+    header = how_it_ran(
+        f"{comparison.what} {rounds} rounds of {seconds:.0f} s per point; load average {loads[0]} before, "
+        f"{loads[1]} after (1, 5, 15 min); load generator on the same machine. *In turn*: one server loaded, "
+        "then the other (which goes first alternates); *side by side*: both loaded at once, each by its own "
+        "connections, so the machine's other work falls on both alike"
     )
-    columns = ("how", "concurrency", "auth + audit orders/s", "no auth orders/s", "ratio per round", "median ratio")
+    columns = ("how", "concurrency", comparison.first_column, comparison.second_column, "ratio per round", "median")
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for (how, level), runs in pairs.items():
-        ratios = [secured.per_second / open_run.per_second for secured, open_run in runs]
+        ratios = [one.per_second / other.per_second for one, other in runs]
         lines.append(
-            f"| {how} | {level} | {spread([s.per_second for s, _ in runs])} | "
-            f"{spread([o.per_second for _, o in runs])} | {', '.join(f'{ratio:.2f}' for ratio in ratios)} | "
+            f"| {how} | {level} | {spread([one.per_second for one, _ in runs])} | "
+            f"{spread([other.per_second for _, other in runs])} | {', '.join(f'{ratio:.2f}' for ratio in ratios)} | "
             f"**{statistics.median(ratios):.2f}** |"
         )
-    refused = {
-        status: count
-        for runs in pairs.values()
-        for pair in runs
-        for run in pair
-        for status, count in run.statuses.items()
-        if status != 202
-    }
-    if refused:
-        lines.append(f"\nAnswers other than 202 (they invalidate the figures): {refused}")
-    return header + "\n\n" + "\n".join(lines) + "\n"
+    for index, server in enumerate((comparison.first, comparison.second)):
+        statuses: dict[int, int] = {}
+        for runs in pairs.values():
+            for pair in runs:
+                for status, count in pair[index].statuses.items():
+                    statuses[status] = statuses.get(status, 0) + count
+        answers = ", ".join(f"{status}×{count:,}" for status, count in sorted(statuses.items()))
+        lines.append(f"{'' if index else chr(10)}Answers of {server.name}: {answers}.")
+    return header + "\n".join(lines) + "\n"
 
 
-def security_main(concurrencies: list[int], rounds: int, seconds: float, warmup: float, write: bool) -> None:
+def paired_main(
+    comparison: Comparison, concurrencies: list[int], rounds: int, seconds: float, warmup: float, write: bool
+) -> None:
     before = load_average()
-    pairs = security_rounds(concurrencies, rounds, seconds, warmup)
-    section = security_markdown(pairs, seconds, (before, load_average()))
+    pairs = paired_rounds(comparison, concurrencies, rounds, seconds, warmup)
+    section = paired_markdown(comparison, pairs, seconds, (before, load_average()))
     console.print(section)
     if write:
-        record("intake-security", "Intake with authentication and audit on, and off", section)
+        record(comparison.marker, comparison.title, section)
         console.print(f"recorded in {RESULTS}")
+
+
+def security_comparison(workdir: Path) -> Comparison:
+    by_name = {server.name: server for server in servers(workdir)}
+    return Comparison(
+        by_name[SECURED],
+        by_name[OPEN],
+        "intake-security",
+        "Intake with authentication and audit on, and off",
+        "auth + audit orders/s",
+        "no auth orders/s",
+        "ratio: throughput with authentication and audit on ÷ off;",
+    )
+
+
+@contextmanager
+def baseline_comparison(workdir: Path, commit: str) -> Iterator[Comparison]:
+    """This tree's intake (rules on) against ``commit``'s, both without authentication: what the rules cost.
+
+    The baseline runs from a detached worktree of ``commit`` with its ``src`` first on the path, in this
+    virtualenv (its dependencies are a subset of today's).
+    """
+    tree = workdir / "baseline"
+    subprocess.run(["git", "worktree", "add", "--detach", str(tree), commit], check=True, capture_output=True)
+    try:
+        python = sys.executable
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTSOFF_")}
+        serve = [python, "-m", "lightsoff.cli", "serve", "--demo"]
+        now_env = clean | {"LIGHTSOFF_DATA_DIR": str(workdir / "now"), "LIGHTSOFF_INSECURE_NO_AUTH": "true"}
+        then_env = clean | {"LIGHTSOFF_DATA_DIR": str(workdir / "then"), "PYTHONPATH": str(tree / "src")}
+        for env in (now_env, then_env):
+            subprocess.run([python, "-m", "lightsoff.cli", "db", "upgrade"], env=env, check=True, capture_output=True)
+        yield Comparison(
+            Server("lightsoff intake with rules", serve, now_env),
+            Server(f"lightsoff intake at {commit}", serve, then_env),
+            "intake-rules",
+            "Intake with the rule set, against the spine",
+            "with rules orders/s",
+            f"{commit} orders/s",
+            f"ratio: this commit's intake (rule set on, authentication off) ÷ commit {commit}'s "
+            "(the spine: no rule set);",
+        )
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], check=False, capture_output=True)
 
 
 def main(
@@ -334,11 +416,20 @@ def main(
     concurrency: Annotated[list[int] | None, typer.Option(help="repeat for several")] = None,
     write: Annotated[bool, typer.Option(help="write the table into bench/RESULTS.md")] = True,
     security: Annotated[bool, typer.Option(help="only the ratio of auth + audit on to off, in rounds")] = False,
-    rounds: Annotated[int, typer.Option(help="with --security: rounds per concurrency")] = 4,
+    rounds: Annotated[int, typer.Option(help="with --security or --baseline: rounds per concurrency")] = 4,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="only the ratio of this intake (rules on) to a commit's, e.g. ff7cd2e (the spine)"),
+    ] = None,
 ) -> None:
     concurrencies = concurrency or [16, 64]
     if security:
-        security_main(concurrencies, rounds, seconds, warmup, write)
+        with tempfile.TemporaryDirectory() as workdir:
+            paired_main(security_comparison(Path(workdir)), concurrencies, rounds, seconds, warmup, write)
+        return
+    if baseline:
+        with tempfile.TemporaryDirectory() as workdir, baseline_comparison(Path(workdir), baseline) as comparison:
+            paired_main(comparison, concurrencies, rounds, seconds, warmup, write)
         return
     with tempfile.TemporaryDirectory() as workdir:
         results = {server.name: measure(server, concurrencies, seconds, warmup) for server in servers(Path(workdir))}

@@ -9,7 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from lightsoff.domain.events import Event, PendingEvent, RecordedEvent
-from lightsoff.domain.subscriptions import Subscription, SubscriptionKind, SubscriptionSecret
+from lightsoff.domain.subscriptions import (
+    DeliveryAttempt,
+    DeliveryStatus,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionSecret,
+)
+from lightsoff.services.delivery_ports import AttemptResult, Claim
 from lightsoff.services.ports import UnitOfWorkFactory
 
 _versions: dict[str, itertools.count[int]] = {}
@@ -76,3 +83,31 @@ def subscription(
         created_at=at,
         updated_at=at,
     )
+
+
+def fail_until_disabled(app: Any, subscription_id: str, at: datetime, error: str = "HTTP 500") -> datetime:
+    """Drive the relay's store as a relay would for a receiver that keeps failing, until ``subscription_id`` is
+    disabled (failing for over an hour, the disable-after given); return the time it was disabled.
+
+    ``app`` is a bootstrapped Lightsoff: the disablement records through its exception cases, as the relay's does.
+    """
+    store = app.delivery.store
+    append_events(app.uow, at, (f"ORD-{uuid.uuid4().hex[:8]}", "order.received", None))
+    store.fan_out(at, 1000)
+    later = at + timedelta(hours=2)
+    for when in (at, later):
+        claims = store.claim("w1", when, timedelta(minutes=1), 1000)
+        mine = [c for c in claims if c.delivery.subscription_id == subscription_id]
+        assert mine, f"nothing to attempt for {subscription_id} at {when}"
+        results = [_failed(claim, when, error) for claim in mine]
+        store.postpone([c.delivery.delivery_id for c in claims if c not in mine], when)
+        disabled = store.record(results, when, timedelta(hours=1), app.delivery.cases.disabled)
+    assert disabled == [subscription_id], disabled
+    return later
+
+
+def _failed(claim: Claim, at: datetime, error: str) -> AttemptResult:
+    attempt = DeliveryAttempt(
+        claim.delivery.delivery_id, claim.delivery.attempts + 1, at, 500, "status", error, "", 2.0, "w1"
+    )
+    return AttemptResult(attempt, claim.delivery.subscription_id, DeliveryStatus.PENDING, at, True)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from lightsoff.config.loader import load_reference_data
 from lightsoff.delivery_runtime import DeliveryServices, build_delivery
+from lightsoff.documents_runtime import OutboundDocuments, build_outbound
 from lightsoff.domain.errors import ConfigurationError
 from lightsoff.domain.identifiers import IdFormat
 from lightsoff.domain.reference_data import ReferenceData
@@ -31,6 +32,8 @@ from lightsoff.services.queries import Queries
 from lightsoff.services.rate_limits import RateLimiter
 from lightsoff.services.reference_queries import ReferenceQueries
 from lightsoff.services.rerun import DocumentRerun
+from lightsoff.services.shipments import ShipmentDesk
+from lightsoff.services.subscription_cases import SubscriptionCases
 from lightsoff.services.tokens import Authenticator, ClientRegistry, TokenIssuer, TokenSettings
 from lightsoff.settings import Settings
 from lightsoff.store import migrate
@@ -71,6 +74,9 @@ class Lightsoff:
     intake: OrderIntake
     exceptions: ExceptionDesk
     documents: DocumentIssuer
+    shipments: ShipmentDesk
+    outbound: OutboundDocuments
+    """Order responses for decided orders, and delivery of issued documents to partners' folders."""
     inbound: DocumentIntake
     rerun: DocumentRerun
     """Archived inbound documents run again through today's configuration, for real or dry."""
@@ -112,6 +118,7 @@ def bootstrap(
         sscc=SsccSettings(settings.gs1_company_prefix, settings.sscc_extension_digit),
     )
     rules = OrderRules(reference_data, identifiers, clock)
+    delivery = build_delivery(settings, database, clock, SubscriptionCases(reference_data, identifiers, new_uuid))
     intake = OrderIntake(uow, rules, clock)
     documents = DocumentIssuer(identifiers, clock, new_uuid)
 
@@ -135,15 +142,19 @@ def bootstrap(
         reference_data=reference_data,
         identifiers=identifiers,
         intake=intake,
-        exceptions=ExceptionDesk(uow, rules, clock, new_uuid, prepare=rules.prepare),
+        exceptions=ExceptionDesk(
+            uow, rules, clock, new_uuid, prepare=rules.prepare, subscriptions=delivery.subscriptions
+        ),
         documents=documents,
         inbound=inbound,
         rerun=DocumentRerun(uow, inbound, inbound_on, lambda: RolledBackUnitsOfWork(database)),
+        shipments=ShipmentDesk(uow, reference_data, identifiers, documents, clock, new_uuid),
+        outbound=build_outbound(settings, database, uow, reference_data, documents, clock, new_uuid),
         queries=Queries(uow),
         reference=ReferenceQueries(reference_data),
         security=_security(settings, uow, clock),
         clock=clock,
-        delivery=build_delivery(settings, database, clock),
+        delivery=delivery,
         notifications=notifications,
     )
 

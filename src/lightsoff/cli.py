@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -31,6 +31,7 @@ from lightsoff.config.loader import load_reference_data
 from lightsoff.connectors.folder import FolderWatcher
 from lightsoff.delivery_runtime import RelayThread
 from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
+from lightsoff.documents_runtime import DocumentThread
 from lightsoff.domain.audit import AuditEntry
 from lightsoff.domain.errors import ConfigurationError, LightsoffError
 from lightsoff.domain.messages import MessageOutcome
@@ -141,6 +142,8 @@ def serve(
     notifications.start()
     if watching is not None:
         watching.start()
+    documents = DocumentThread(lightsoff.outbound)
+    documents.start()
     try:
         uvicorn.run(
             create_app(lightsoff),
@@ -154,6 +157,7 @@ def serve(
     finally:
         if watching is not None:
             watching.stop()
+        documents.stop()
         notifications.stop()
         if relay is not None:
             relay.stop()
@@ -202,6 +206,9 @@ def print_banner(lightsoff: Lightsoff, credentials: tuple[str, str] | None) -> N
     if folders:
         watched = ", ".join(f"{p.code} {settings.data_dir / str(p.documents.inbound_folder)}" for p in folders)
         out.print(f"  drop folders watched: {watched}", highlight=False, markup=False)
+    outbound = outbound_summary(lightsoff)
+    if outbound:
+        out.print(f"  documents to partners: {outbound}", highlight=False, markup=False, soft_wrap=True)
     if not lightsoff.security.enabled:
         out.print("  [bold red]authentication and audit are OFF (LIGHTSOFF_INSECURE_NO_AUTH)[/]")
     if credentials is not None:
@@ -211,6 +218,24 @@ def print_banner(lightsoff: Lightsoff, credentials: tuple[str, str] | None) -> N
         out.print("  try it (bash):", style="bold")
         for line in demo_commands(base, credentials):
             out.print(line, soft_wrap=True, highlight=False, markup=False)
+
+
+def outbound_summary(lightsoff: Lightsoff) -> str:
+    """Who gets which documents, and where they are written: ``ACME x12 855/856 → data/outbound/ACME``."""
+    parts = []
+    for partner in lightsoff.reference_data.partners():
+        profile = partner.documents
+        kinds = [
+            kind
+            for kind, wanted in (("order responses", profile.order_response), ("ship notices", profile.ship_notice))
+            if wanted
+        ]
+        if profile.outbound_format is None or not kinds:
+            continue
+        folder = lightsoff.outbound.delivery.folder(partner.code)
+        where = f" → {folder}" if folder is not None else ""
+        parts.append(f"{partner.code} {profile.outbound_format} {' and '.join(kinds)}{where}")
+    return "; ".join(parts)
 
 
 def demo_commands(base: str, credentials: tuple[str, str] | None) -> list[str]:
@@ -265,12 +290,22 @@ def db_upgrade() -> None:
 def replay(
     subscription: Annotated[str | None, typer.Option(help="re-send events to this subscription instead")] = None,
     from_position: Annotated[int, typer.Option(min=1, help="with --subscription: the first event position")] = 1,
+    from_time: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"],
+            help="with --subscription: the events recorded from this time on (ISO 8601; UTC unless an offset is given)",
+        ),
+    ] = None,
 ) -> None:
     """Rebuild the read models from the event log; or, with --subscription, send events to it again."""
+    if from_time is not None and subscription is None:
+        raise typer.BadParameter("--from-time re-sends events to a subscription: give --subscription too")
     if subscription is not None:
         from lightsoff.cli_delivery import resend_to_subscription  # noqa: PLC0415 - it imports this module
 
-        resend_to_subscription(subscription, from_position)
+        at = from_time.replace(tzinfo=from_time.tzinfo or UTC) if from_time is not None else None
+        resend_to_subscription(subscription, from_position, at)
         return
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)

@@ -7,6 +7,7 @@ commands read as one piece.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import signal
 from datetime import UTC, datetime
 from typing import Annotated
@@ -18,6 +19,7 @@ from rich.table import Table
 from lightsoff.cli import _audit_cli, app, err, load_settings, out, require_current_schema, running
 from lightsoff.delivery.signing import WebhookSecret
 from lightsoff.delivery_runtime import run_relay
+from lightsoff.documents_runtime import DocumentThread
 from lightsoff.domain.errors import ConfigurationError
 from lightsoff.domain.subscriptions import DeadLetterFilter, Delivery, SubscriptionKind
 from lightsoff.notify_runtime import NotificationThread
@@ -36,7 +38,7 @@ def worker(
         int | None, typer.Option(help="deliveries in flight [env LIGHTSOFF_RELAY_CONCURRENCY]")
     ] = None,
 ) -> None:
-    """Run the delivery relay, case e-mails and escalation until SIGTERM or Ctrl-C (any number on PostgreSQL)."""
+    """Run the delivery relay, case e-mails, escalation and outbound documents until SIGTERM or Ctrl-C."""
     settings = load_settings(relay_concurrency=concurrency)
     configure_logging(settings.log_level, settings.log_format)
     with running(settings) as lightsoff:
@@ -51,9 +53,12 @@ def worker(
 
         notifications = NotificationThread(lightsoff.notifications)
         notifications.start()
+        documents = DocumentThread(lightsoff.outbound)
+        documents.start()
         try:
             asyncio.run(main())
         finally:
+            documents.stop()
             notifications.stop()
 
 
@@ -100,7 +105,8 @@ def subscriptions_list() -> None:
 def _set_enabled(subscription_id: str, enabled: bool) -> None:
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
-        lightsoff.delivery.subscriptions.change(subscription_id, SubscriptionChange(enabled=enabled))
+        by = f"cli:{getpass.getuser()}"
+        lightsoff.delivery.subscriptions.change(subscription_id, SubscriptionChange(enabled=enabled), by)
         _audit_cli(lightsoff, "subscriptions.enable" if enabled else "subscriptions.disable", subscription_id)
     out.print(f"subscription {subscription_id} {'enabled' if enabled else 'disabled'}")
 
@@ -113,7 +119,7 @@ def subscriptions_disable(subscription_id: str) -> None:
 
 @subscriptions_app.command("enable")
 def subscriptions_enable(subscription_id: str) -> None:
-    """Deliver again, catching up on everything queued meanwhile, in order."""
+    """Deliver again, catching up on everything queued meanwhile, in order; resolves its open exception case."""
     _set_enabled(subscription_id, True)
 
 
@@ -182,10 +188,15 @@ def dead_letters_replay(
     out.print(f"{count} dead letter(s) queued again")
 
 
-def resend_to_subscription(subscription_id: str, from_position: int) -> None:
-    """``lightsoff replay --subscription ID --from-position N``: queue events again for one subscription."""
+def resend_to_subscription(subscription_id: str, from_position: int, from_time: datetime | None = None) -> None:
+    """``lightsoff replay --subscription ID --from-position N | --from-time T``: queue events again for one
+    subscription, with a progress bar."""
     with running(load_settings()) as lightsoff:
         require_current_schema(lightsoff)
+        service = lightsoff.delivery.subscriptions
+        service.get(subscription_id)
+        if from_time is not None:
+            from_position = service.position_at(from_time)
         with lightsoff.uow(write=False) as uow:
             last = uow.events.last_position()
         with Progress(

@@ -8,6 +8,7 @@ competes with the API's loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
@@ -25,6 +26,7 @@ from lightsoff.delivery.webhook import WebhookLimits, WebhookSender, create_clie
 from lightsoff.domain.errors import BrokerUnavailable
 from lightsoff.services.ports import Clock
 from lightsoff.services.relay import Relay, RelaySettings
+from lightsoff.services.subscription_cases import SubscriptionCases
 from lightsoff.services.subscriptions import DeliveryDefaults, SubscriptionService
 from lightsoff.settings import Settings
 from lightsoff.store.delivery_store import SqlDeliveryStore
@@ -41,9 +43,11 @@ class DeliveryServices:
     store: SqlDeliveryStore
     subscriptions: SubscriptionService
     relay: RelaySettings
+    cases: SubscriptionCases
+    """the operations team's exception cases about subscriptions the relay disables"""
 
 
-def build_delivery(settings: Settings, database: Database, clock: Clock) -> DeliveryServices:
+def build_delivery(settings: Settings, database: Database, clock: Clock, cases: SubscriptionCases) -> DeliveryServices:
     store = SqlDeliveryStore(database)
     defaults = DeliveryDefaults(settings.delivery_max_attempts, timedelta(seconds=settings.delivery_max_age_seconds))
     relay = RelaySettings(
@@ -66,7 +70,7 @@ def build_delivery(settings: Settings, database: Database, clock: Clock) -> Deli
             ),
         ),
     )
-    return DeliveryServices(store, SubscriptionService(store, clock, defaults), relay)
+    return DeliveryServices(store, SubscriptionService(store, clock, defaults, cases), relay, cases)
 
 
 def worker_name() -> str:
@@ -136,6 +140,7 @@ async def run_relay(lightsoff: Lightsoff, stop: asyncio.Event, worker: str | Non
             source=settings.event_source,
             worker=worker or worker_name(),
             settings=lightsoff.delivery.relay,
+            on_disabled=lightsoff.delivery.cases.disabled,
         )
         _log.info("relay started", worker=relay.worker)
         try:
@@ -161,8 +166,10 @@ class RelayThread:
         self._ready.wait(timeout=10)
 
     def stop(self, timeout: float = 35.0) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+        """Stop delivering and wait for the relay to finish; stopping a stopped relay does nothing."""
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed just now: the relay has stopped already
+                self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout)
 
     def _main(self) -> None:

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     watch_settle_seconds: float = Field(
         default=2.0, ge=0, description="a dropped file is taken once unchanged for this long (over two scans)"
     )
+    documents_poll_seconds: float = Field(
+        default=2.0, gt=0, description="how often decided orders are answered and issued documents delivered"
+    )
     acknowledgement_poll_seconds: float = Field(
         default=300.0,
         gt=0,

@@ -25,6 +25,7 @@ from lightsoff.domain.exception_cases import ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
 from lightsoff.domain.security import ApiKey, Client, SigningKey
+from lightsoff.domain.shipments import Shipment
 from lightsoff.rules.draft import OrderRef
 from lightsoff.rules.history import signature
 from lightsoff.services.ports import CaseQuery, DocumentQuery, IdempotencyRecord, UnitOfWork
@@ -61,6 +62,7 @@ class _State:
     signing_keys: dict[str, SigningKey] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
     documents: dict[str, OutboundDocument] = field(default_factory=dict)
+    shipments: dict[str, Shipment] = field(default_factory=dict)
 
     def copy(self) -> _State:
         return _State(**{name: value.copy() for name, value in vars(self).items()})
@@ -412,6 +414,45 @@ class InMemoryOutboundDocuments:
         )
 
 
+class InMemoryShipments:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def add(self, shipment: Shipment) -> None:
+        taken = self.shipped_ssccs(shipment.ssccs)
+        if shipment.shipment_id in self._state.shipments or taken:
+            raise ConcurrencyConflict(f"shipment {shipment.shipment_id} or one of its SSCCs was recorded meanwhile")
+        self._state.shipments[shipment.shipment_id] = shipment
+
+    def get(self, shipment_id: str) -> Shipment | None:
+        return self._state.shipments.get(shipment_id)
+
+    def for_order(self, order_id: str) -> list[Shipment]:
+        found = [s for s in self._state.shipments.values() if order_id in s.order_ids]
+        return sorted(found, key=lambda s: s.shipment_id)
+
+    def shipped_ssccs(self, ssccs: Collection[str]) -> dict[str, str]:
+        wanted = set(ssccs)
+        return {sscc: s.shipment_id for s in self._state.shipments.values() for sscc in s.ssccs if sscc in wanted}
+
+    def find(
+        self,
+        *,
+        partner: str | None = None,
+        partners: Collection[str] | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Shipment]:
+        found = [
+            s
+            for s in sorted(self._state.shipments.values(), key=lambda s: s.shipment_id)
+            if (partner is None or s.partner == partner)
+            and (partners is None or s.partner in partners)
+            and (after is None or s.shipment_id > after)
+        ]
+        return found[:limit]
+
+
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
@@ -433,6 +474,7 @@ class InMemoryUnitOfWork:
         self.signing_keys = InMemorySigningKeys(state)
         self.audit = InMemoryAuditLog(state)
         self.documents = InMemoryOutboundDocuments(state)
+        self.shipments = InMemoryShipments(state)
         return self
 
     def commit(self) -> None:

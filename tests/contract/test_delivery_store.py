@@ -9,14 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lightsoff.domain.events import PendingEvent, SubscriptionDisabled
 from lightsoff.domain.subscriptions import (
     DeadLetterFilter,
     DeliveryAttempt,
     DeliveryStatus,
-    Subscription,
 )
 from lightsoff.services.delivery_ports import AttemptResult, Claim
+from lightsoff.services.relay import disabled_only
 from lightsoff.store import tables as t
 from lightsoff.store.delivery_store import SqlDeliveryStore
 from lightsoff.store.engine import connect
@@ -40,11 +39,6 @@ def env(request: pytest.FixtureRequest, fresh_database: Callable[[str], str]) ->
     yield Fixture(SqlDeliveryStore(database), uow)
     uow.close()
     database.dispose()
-
-
-def disabled_event(sub: Subscription, at: datetime) -> PendingEvent:
-    event = SubscriptionDisabled(sub.subscription_id, sub.target, sub.disabled_reason or "", sub.failing_since)
-    return PendingEvent(f"evt_disabled_{sub.subscription_id}", event, 0, at, None, None)
 
 
 def result(
@@ -74,7 +68,7 @@ def result(
 def record(
     env: Fixture, *results: AttemptResult, now: datetime = T0, disable_after: timedelta = timedelta(hours=1)
 ) -> list[str]:
-    return env.store.record(list(results), now, disable_after, disabled_event)
+    return env.store.record(list(results), now, disable_after, disabled_only)
 
 
 def deliver_all(env: Fixture) -> list[list[str]]:
@@ -324,3 +318,13 @@ def test_results_for_a_subscription_deleted_meanwhile_are_dropped(env: Fixture) 
     assert record(env, *[result(claim, DeliveryStatus.DELIVERED) for claim in claims]) == []
     (kept,) = env.store.deliveries("kept")
     assert kept.status is DeliveryStatus.DELIVERED
+
+
+def test_position_at_is_the_first_event_recorded_from_a_time_on(env: Fixture) -> None:
+    early = append_events(env.uow, T0, ("A", "order.received", None))
+    late = append_events(env.uow, T0 + timedelta(hours=1), ("B", "order.received", None), ("C", "order.held", None))
+
+    assert env.store.position_at(T0 - timedelta(days=1)) == early[0].position
+    assert env.store.position_at(T0 + timedelta(minutes=1)) == late[0].position
+    assert env.store.position_at(T0 + timedelta(hours=1)) == late[0].position
+    assert env.store.position_at(T0 + timedelta(days=1)) == late[-1].position + 1

@@ -92,8 +92,8 @@ BROKEN_CONFIG_PROBLEMS = [
     "partners/X.yaml:2: name: String should have at least 1 character",
     "partners/X.yaml:4: policy.rules.pack_multiple: Input should be 'accept', 'correct', 'review' or 'reject'",
     "products.yaml:38: products[4].successor: FIT-411 is not a SKU of the product master",
-    "routing.yaml:26: routes.ship_date.team: team plannning is not defined under teams (defined: customer_service, "
-    "master_data, planning): add it with its e-mail addresses",
+    "routing.yaml:29: routes.ship_date.team: team plannning is not defined under teams (defined: customer_service, "
+    "master_data, planning, operations): add it with its e-mail addresses",
 ]
 
 
@@ -117,7 +117,7 @@ def test_serve_refuses_a_broken_configuration_with_the_same_lines(env: dict[str,
 
 
 def test_the_demo_configuration_checks_clean(env: dict[str, str]) -> None:
-    assert "4 partners, 10 products, 3 teams: all valid" in run("config", "check", env=env, check=True).stdout
+    assert "4 partners, 10 products, 4 teams: all valid" in run("config", "check", env=env, check=True).stdout
 
 
 @pytest.mark.parametrize(
@@ -214,6 +214,23 @@ def test_serve_prints_the_docs_url_and_commands_that_work_as_printed(served: tup
     answer = json.loads(result.stdout)
     assert (answer["status"], answer["exceptions"]) == ("validated", [])
     assert httpx.get(f"{base}/v1/orders/{answer['order_id']}").status_code == 401, "reading needs a token too"
+    [documents] = [line for line in banner if "documents to partners:" in line]
+    assert "ACME x12 order responses and ship notices → " in documents
+
+
+def test_serve_answers_the_demo_order_with_an_855_in_acmes_folder(
+    served: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    _, banner = served
+    script = f"set -euo pipefail\n{banner[-2].strip()}\n{banner[-1].strip()}\n"
+    answer = json.loads(subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout)
+    folder = tmp_path / "data" / "outbound" / "ACME"
+    deadline = time.monotonic() + 20
+    while not (folder.exists() and any(folder.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (written,) = folder.iterdir()
+    assert written.name.endswith("-1.edi")
+    assert f"*{answer['order_id']}*".encode() in written.read_bytes()
 
 
 def test_the_demo_secret_stays_the_same_across_restarts(env: dict[str, str], tmp_path: Path) -> None:

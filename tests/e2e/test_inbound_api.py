@@ -227,7 +227,9 @@ def test_a_document_nobody_acknowledged_is_a_case_people_can_read(
     with httpx.Client(base_url=live_server.url, headers=grant(Role.ADMIN)) as api:  # a token of the new day
         case = api.get(f"/v1/exceptions/{overdue.exception_id}")
         assert case.status_code == 200, case.text
-        assert (case.json()["category"], case.json()["order_id"]) == ("document_unacknowledged", sent.document_id)
+        assert case.json()["category"] == "document_unacknowledged"
+        assert case.json()["subject"] == {"kind": "document", "id": sent.document_id}
+        assert (case.json()["document_id"], case.json()["order_id"]) == (sent.document_id, None)
         listed = api.get("/v1/exceptions", params={"category": "document_unacknowledged"})
         assert [c["exception_id"] for c in listed.json()["items"]] == [overdue.exception_id]
         assert api.get(f"/v1/documents/{sent.document_id}").json()["unacknowledged_case"] == overdue.exception_id
@@ -235,7 +237,11 @@ def test_a_document_nobody_acknowledged_is_a_case_people_can_read(
         assert refused.status_code == 422, refused.text  # there is no order to release
         closed = api.post(f"/v1/exceptions/{overdue.exception_id}/resolve", json={"action": "close"})
         assert closed.status_code == 200, closed.text
-        assert (closed.json()["order_id"], closed.json()["order_status"]) == (sent.document_id, None)
+        assert (closed.json()["document_id"], closed.json()["order_id"], closed.json()["order_status"]) == (
+            sent.document_id,
+            None,
+            None,
+        )
         assert closed.json()["exception"]["status"] == "resolved"
         assert closed.json()["events"] == ["exception.resolved"]
 

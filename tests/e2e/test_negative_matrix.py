@@ -29,7 +29,7 @@ from lightsoff.store import tables
 from lightsoff.testing import FakeClock
 from tests.conftest import LiveServer
 from tests.e2e.test_documents_api import issue
-from tests.factories import line, order_json
+from tests.factories import line, order_json, shipment_json
 
 PUBLIC_OPERATIONS = {
     ("POST", "/oauth/token"),
@@ -136,13 +136,18 @@ def callers(lightsoff: Lightsoff, clock: FakeClock) -> Callers:
 
 @pytest.fixture
 def acme(live_server: LiveServer, callers: Callers, lightsoff: Lightsoff) -> dict[str, str]:
-    """A held ACME order, its message, its exception case and a document: what the path parameters point at."""
+    """A held ACME order, its message, its exception case, a document, a shipment: what path parameters point at."""
     order = order_json(po_number="PO-ACME-ONLY-4711", lines=[line(1, sku="NOPE")])
     response = httpx.post(f"{live_server.url}/v1/orders", json=order, headers=callers.admin)
     assert response.status_code == 202
     subscription = httpx.post(
         f"{live_server.url}/v1/subscriptions", json={"url": "https://acme.example/hook"}, headers=callers.admin
     )
+    shippable = httpx.post(f"{live_server.url}/v1/orders", json=order_json(), headers=callers.admin).json()
+    shipment = httpx.post(
+        f"{live_server.url}/v1/shipments", json=shipment_json(shippable["order_id"]), headers=callers.admin
+    )
+    assert shipment.status_code == 201, shipment.text
     return {
         "order_id": response.json()["order_id"],
         "message_id": response.json()["message_id"],
@@ -151,6 +156,7 @@ def acme(live_server: LiveServer, callers: Callers, lightsoff: Lightsoff) -> dic
         "subscription_id": subscription.json()["id"],
         "delivery_id": "987654321",
         "po_number": order["po_number"],
+        "shipment_id": shipment.json()["shipment_id"],
     }
 
 

@@ -61,6 +61,8 @@ class TestTheDemo:
         assert set(data.routes()) == EXCEPTION_CATEGORIES
         assert data.team("planning").webhook == "https://chat.lightsoff.example/hooks/planning"
         assert data.team("master_data").escalation_emails == ("it.lead@lightsoff.example",)
+        assert data.route("subscription_failing").team == "operations"
+        assert data.team("operations").emails == ("operations@lightsoff.example",)
 
     def test_it_has_one_partner_for_each_side_of_every_policy_choice(self) -> None:
         data = load_reference_data(CONFIG_DIR)

@@ -18,6 +18,7 @@ def test_cloudevents_type_carries_the_version() -> None:
 def test_the_catalogue_names_every_business_event() -> None:
     assert event_names() == [
         "document.acknowledged",
+        "document.delivered",
         "document.issued",
         "exception.acknowledged",
         "exception.commented",
@@ -35,6 +36,7 @@ def test_the_catalogue_names_every_business_event() -> None:
         "order.received",
         "order.rejected",
         "order.validated",
+        "shipment.confirmed",
         "subscription.disabled",
     ]
 

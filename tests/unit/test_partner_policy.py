@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from lightsoff.domain.exception_cases import OPERATIONAL_CATEGORIES
 from lightsoff.domain.policy import Amendments, PartnerPolicy, RepeatOrders, RuleOutcome
 from lightsoff.rules.catalog import (
     AMENDMENT,
     CATALOG,
     DISCONTINUED_PRODUCT,
-    DOCUMENT_UNACKNOWLEDGED,
     EXACT_RETRANSMISSION,
     EXCEPTION_CATEGORIES,
     PACK_MULTIPLE,
@@ -58,4 +58,9 @@ def test_a_rule_a_profile_may_not_set_says_what_sets_it() -> None:
 
 
 def test_every_rule_that_raises_cases_is_a_category_routing_can_name() -> None:
-    assert set(RULES) - {EXACT_RETRANSMISSION} == EXCEPTION_CATEGORIES - {DOCUMENT_UNACKNOWLEDGED}
+    assert set(RULES) - {EXACT_RETRANSMISSION} == EXCEPTION_CATEGORIES - OPERATIONAL_CATEGORIES
+
+
+def test_the_cases_lightsoff_raises_about_its_own_operation_are_categories_routing_can_name() -> None:
+    assert {"subscription_failing", "document_unacknowledged"} == OPERATIONAL_CATEGORIES
+    assert OPERATIONAL_CATEGORIES <= EXCEPTION_CATEGORIES

@@ -27,6 +27,7 @@ from lightsoff.api.routes import (
     problems,
     products,
     rerun,
+    shipments,
     subscriptions,
 )
 from lightsoff.api.schemas import InvalidRequestRead, ProblemRead
@@ -48,6 +49,7 @@ def create_app(lightsoff: Lightsoff) -> FastAPI:
         inbound.router,
         exceptions.router,
         documents.router,
+        shipments.router,
         events.router,
         messages.router,
         audit.router,

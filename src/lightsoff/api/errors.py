@@ -19,9 +19,11 @@ from lightsoff.domain.errors import (
     ConcurrencyConflict,
     Forbidden,
     InvalidResolution,
+    InvalidShipment,
     NotFound,
     RateLimited,
     ResolutionUnfit,
+    ShipmentConflict,
     Unauthenticated,
     Unavailable,
 )
@@ -40,6 +42,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CaseClosed, _conflict("exception-closed"))
     app.add_exception_handler(ResolutionUnfit, _conflict("resolution-unfit"))
     app.add_exception_handler(ConcurrencyConflict, _conflict("concurrent-change"))
+    app.add_exception_handler(ShipmentConflict, _conflict("shipment-conflict"))
+    app.add_exception_handler(InvalidShipment, _invalid_shipment)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidResolution, _invalid_resolution)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
@@ -83,6 +87,15 @@ def _conflict(slug: str) -> Callable[[Request, Exception], Response]:
 
 def _invalid_resolution(request: Request, exc: InvalidResolution) -> Response:
     return problem_response("invalid-resolution", str(exc), errors=exc.errors or None)
+
+
+def _invalid_shipment(request: Request, exc: InvalidShipment) -> Response:
+    count = len(exc.problems)
+    return problem_response(
+        "invalid-shipment",
+        f"The shipment has {count} problem{'s' if count != 1 else ''}; nothing was recorded.",
+        errors=[problem.to_data() for problem in exc.problems],
+    )
 
 
 def _invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -62,6 +62,21 @@ PROBLEM_TYPES = {
             "content; lightsoff kept the first order and archived this message.",
         ),
         ProblemType(
+            "invalid-shipment",
+            "The shipment does not fit its orders",
+            422,
+            "The shipment names an order or line lightsoff does not hold, ships more than was ordered, or "
+            "carries an SSCC that is not valid or already shipped. `errors` lists every problem, each with "
+            "the JSON path, a stable code and a message; nothing was recorded. Fix them and send it again.",
+        ),
+        ProblemType(
+            "shipment-conflict",
+            "The shipment id was used for another shipment",
+            409,
+            "A shipment id identifies one shipment. It was confirmed before with other content, which stands. "
+            "Send the original content again to read it, or use a new shipment id.",
+        ),
+        ProblemType(
             "exception-closed",
             "The exception case is already closed",
             409,

@@ -18,7 +18,7 @@ from lightsoff.domain.corrections import Correction
 from lightsoff.domain.cross_references import CrossReference
 from lightsoff.domain.customer_order import Address, ShipTo
 from lightsoff.domain.events import RecordedEvent
-from lightsoff.domain.exception_cases import ACTIONS, ExceptionCase
+from lightsoff.domain.exception_cases import ACTIONS, ExceptionCase, SubjectKind
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order
 from lightsoff.services.queries import OrderDetail
@@ -121,9 +121,22 @@ class SuggestionRead(BaseModel):
     parameters: dict[str, Any]
 
 
+class SubjectRead(BaseModel):
+    kind: str = Field(
+        description="order, subscription (an operations case) or document (one the partner did not acknowledge)"
+    )
+    id: str
+
+
 class ExceptionCaseRead(BaseModel):
     exception_id: str
-    order_id: str
+    subject: SubjectRead = Field(description="what the case concerns: an order, a subscription or a document")
+    order_id: str | None = Field(description="the order the case holds; null when its subject is no order")
+    subscription_id: str | None = Field(description="the subscription the relay disabled; null for other subjects")
+    document_id: str | None = Field(description="the document the partner did not acknowledge; null for other subjects")
+    details: dict[str, Any] | None = Field(
+        description="facts about the subject; for a subscription: kind, url, reason, failing_since, last_error"
+    )
     line_no: int | None
     category: str = Field(description="what kind of problem; decides the owning team")
     rule: str | None = Field(description="the id of the rule that raised it (docs/rules.md)")
@@ -142,7 +155,11 @@ class ExceptionCaseRead(BaseModel):
     def fields_of(cls, case: ExceptionCase) -> dict[str, Any]:
         return {
             "exception_id": case.exception_id,
-            "order_id": case.order_id,
+            "subject": SubjectRead(kind=case.subject.kind.value, id=case.subject.id),
+            "order_id": case.concerns(SubjectKind.ORDER),
+            "subscription_id": case.subscription_id,
+            "document_id": case.concerns(SubjectKind.DOCUMENT),
+            "details": case.details,
             "line_no": case.line_no,
             "category": case.category,
             "rule": case.rule,

@@ -3,7 +3,9 @@
     LightsoffError
      ├── NotFound                  a resource that does not exist (or that the caller may not see)
      ├── Conflict                  the request contradicts what lightsoff already holds
-     │    └── ConcurrencyConflict  a write lost a race (stream version, unique key); safe to retry
+     │    ├── ConcurrencyConflict  a write lost a race (stream version, unique key); safe to retry
+     │    └── ShipmentConflict     a shipment id already recorded with other content
+     ├── InvalidShipment           a proposed shipment that does not fit its orders; ``problems`` says where
      ├── Unavailable               a part lightsoff needs (the database) is down or busy; retry later
      ├── Unauthenticated           no credentials, or ones that do not prove who the caller is (401)
      ├── Forbidden                 a known caller asking for what it may not do (403)
@@ -25,6 +27,8 @@ HTTP statuses (problem+json).
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class LightsoffError(Exception):
     """Root of every error lightsoff raises on purpose."""
@@ -43,6 +47,18 @@ class Conflict(LightsoffError):
 
 class ConcurrencyConflict(Conflict):
     """Another writer got there first; the unit of work can be retried from the start."""
+
+
+class ShipmentConflict(Conflict):
+    """The shipment id is taken by a shipment with other content; the first one stands."""
+
+
+class InvalidShipment(LightsoffError):
+    """A shipment that does not fit what lightsoff holds; ``problems`` lists every one (``FieldProblem``)."""
+
+    def __init__(self, problems: list[Any]) -> None:
+        super().__init__("; ".join(f"{problem.path}: {problem.message}" for problem in problems))
+        self.problems = problems
 
 
 class CaseClosed(Conflict):

@@ -319,12 +319,16 @@ class OrderAllocated(OrderEvent):
 
 @dataclass(frozen=True, slots=True)
 class ExceptionRaised(Event):
-    """A case people must decide, routed to the team that owns its category."""
+    """A case people must decide, routed to the team that owns its category.
+
+    It concerns an order (``order_id``) or, raised by the relay for the operations team, a subscription
+    (``subscription_id``, with ``details``); exactly one of the two is set.
+    """
 
     name: ClassVar[str] = "exception.raised"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     category: str
     severity: str
     team: str
@@ -339,6 +343,13 @@ class ExceptionRaised(Event):
     """The action the rule proposes, ``{"action": "set_quantity", "parameters": {"quantity": "48"}}``."""
     content_hash: str | None = None
     """The order's content when the case was raised: an amendment since makes the case stale."""
+    subscription_id: str | None = None
+    details: dict[str, Any] | None = None
+    """Facts about the subject (a subscription's ``url``, ``failing_since``, ``last_error``)."""
+
+    def __post_init__(self) -> None:
+        if (self.order_id is None) == (self.subscription_id is None):
+            raise ValueError("an exception case concerns exactly one order or one subscription")
 
     @property
     def stream_id(self) -> str:
@@ -360,13 +371,15 @@ class ExceptionRaised(Event):
             "partner": self.partner,
             "po_number": self.po_number,
             "content_hash": self.content_hash,
+            "subscription_id": self.subscription_id,
+            "details": self.details,
         }
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ExceptionRaised:
         return cls(
             exception_id=data["exception_id"],
-            order_id=data["order_id"],
+            order_id=data.get("order_id"),
             line_no=data.get("line_no"),
             category=data["category"],
             severity=data["severity"],
@@ -379,6 +392,8 @@ class ExceptionRaised(Event):
             po_number=data.get("po_number"),
             suggestion=data.get("suggestion"),
             content_hash=data.get("content_hash"),
+            subscription_id=data.get("subscription_id"),
+            details=data.get("details"),
         )
 
 
@@ -477,6 +492,82 @@ class DocumentAcknowledged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentDelivered(Event):
+    """A document lightsoff issued reached the partner's channel (written to its outbound folder)."""
+
+    name: ClassVar[str] = "document.delivered"
+
+    document_id: str
+    partner: str
+    kind: str
+    control_number: str
+    channel: str
+    """``folder``."""
+    target: str
+    """Where it went: the file's path."""
+
+    @property
+    def stream_id(self) -> str:
+        return self.document_id
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "partner": self.partner,
+            "kind": self.kind,
+            "control_number": self.control_number,
+            "channel": self.channel,
+            "target": self.target,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> DocumentDelivered:
+        return cls(
+            data["document_id"], data["partner"], data["kind"], data["control_number"], data["channel"], data["target"]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentConfirmed(Event):
+    """A shipment left for a partner: its orders and pallets, checked against what was ordered."""
+
+    name: ClassVar[str] = "shipment.confirmed"
+
+    shipment_id: str
+    partner: str
+    shipped_at: datetime
+    order_ids: tuple[str, ...]
+    ssccs: tuple[str, ...]
+    lines: tuple[dict[str, Any], ...]
+    """``{order_id, line_no, quantity}`` per order line shipped (summed over pallets)."""
+
+    @property
+    def stream_id(self) -> str:
+        return self.shipment_id
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "shipment_id": self.shipment_id,
+            "partner": self.partner,
+            "shipped_at": self.shipped_at.isoformat(),
+            "order_ids": list(self.order_ids),
+            "ssccs": list(self.ssccs),
+            "lines": [dict(line) for line in self.lines],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ShipmentConfirmed:
+        return cls(
+            data["shipment_id"],
+            data["partner"],
+            datetime.fromisoformat(data["shipped_at"]),
+            tuple(data["order_ids"]),
+            tuple(data["ssccs"]),
+            tuple(data["lines"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionDisabled(Event):
     """Operational: the relay stopped delivering to a subscription (failing too long, or gone); nothing is lost."""
 
@@ -509,7 +600,7 @@ class SubscriptionDisabled(Event):
 
 
 class CaseEvent(Event):
-    """An event in an exception case's stream after it was raised."""
+    """An event in an exception case's stream after it was raised; ``order_id`` is None for a subscription's case."""
 
     exception_id: str
 
@@ -525,7 +616,7 @@ class ExceptionAcknowledged(CaseEvent):
     name: ClassVar[str] = "exception.acknowledged"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     by: str
 
     def to_data(self) -> dict[str, Any]:
@@ -541,7 +632,7 @@ class ExceptionCommented(CaseEvent):
     name: ClassVar[str] = "exception.commented"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     by: str
     text: str
 
@@ -560,7 +651,7 @@ class ExceptionResolved(CaseEvent):
     name: ClassVar[str] = "exception.resolved"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     action: str
     parameters: dict[str, Any]
     by: str
@@ -586,7 +677,7 @@ class ExceptionDismissed(CaseEvent):
     name: ClassVar[str] = "exception.dismissed"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     reason: str
 
     def to_data(self) -> dict[str, Any]:
@@ -604,7 +695,7 @@ class ExceptionEscalated(CaseEvent):
     name: ClassVar[str] = "exception.escalated"
 
     exception_id: str
-    order_id: str
+    order_id: str | None
     team: str
     notified: tuple[str, ...]
 
@@ -642,6 +733,8 @@ EVENT_CLASSES: dict[str, Any] = {
         ExceptionEscalated,
         DocumentIssued,
         DocumentAcknowledged,
+        DocumentDelivered,
+        ShipmentConfirmed,
         SubscriptionDisabled,
     )
 }

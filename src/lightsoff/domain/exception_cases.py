@@ -1,7 +1,13 @@
 """Exception cases: what a rule could not decide, as a record people can act on.
 
 A case has its own stream (its canonical id, ``EX-…``), so that acknowledging or resolving it
-never races with events of the order it holds. Its history is its events, in order.
+never races with events of what it concerns. Its history is its events, in order.
+
+What a case concerns, its subject, is an order (a rule could not decide; ``order_id``) or, for the
+operations team, a subscription (the relay disabled it; ``subscription_id``, with ``details``
+saying where it points, since when it fails and the last error). Exactly one of the two is set.
+A case about a document lightsoff sent (``document_unacknowledged``) keeps the document's id where an
+order's case keeps the order's, in ``order_id``: its subject says which it is.
 """
 
 from __future__ import annotations
@@ -30,6 +36,41 @@ class CaseStatus(StrEnum):
 
 
 ACTIVE_STATUSES = frozenset({CaseStatus.OPEN, CaseStatus.ACKNOWLEDGED})
+
+
+class SubjectKind(StrEnum):
+    ORDER = "order"
+    SUBSCRIPTION = "subscription"
+    DOCUMENT = "document"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSubject:
+    """What a case concerns: an order, a subscription, or a document lightsoff sent."""
+
+    kind: SubjectKind
+    id: str
+
+    def describe(self) -> str:
+        return f"{self.kind.value} {self.id}"
+
+
+SUBSCRIPTION_FAILING = "subscription_failing"
+"""The category of a case the relay raises when it disables a subscription (failing too long, or gone)."""
+DOCUMENT_UNACKNOWLEDGED = "document_unacknowledged"
+"""The category of a case about a document lightsoff sent that the partner has not acknowledged in time."""
+OPERATIONAL_CATEGORIES = frozenset({SUBSCRIPTION_FAILING, DOCUMENT_UNACKNOWLEDGED})
+"""Categories raised by lightsoff's own operation rather than by a rule on an order."""
+
+
+def subject_of(order_id: str | None, subscription_id: str | None) -> CaseSubject:
+    """The one subject a case names; ValueError when it names none or both."""
+    if (order_id is None) == (subscription_id is None):
+        raise ValueError("an exception case concerns exactly one order or one subscription")
+    if order_id is not None:
+        return CaseSubject(SubjectKind.ORDER, order_id)
+    assert subscription_id is not None
+    return CaseSubject(SubjectKind.SUBSCRIPTION, subscription_id)
 
 
 class Severity(StrEnum):
@@ -93,6 +134,11 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("apply_amendment", "Replace the order with the partner's changed PO."),
         ActionSpec("keep_original", "Refuse the partner's change; the order stays as it was."),
         ActionSpec(
+            "re_enable",
+            "Enable the subscription again (its receiver is fixed): it catches up on every event it missed, in order.",
+        ),
+        ActionSpec("dismiss", "Close the case and leave the subscription disabled."),
+        ActionSpec(
             "close",
             "Close a case about a document, not an order (one the partner did not acknowledge): the partner "
             "confirmed it otherwise, or it was sent again. Nothing else changes.",
@@ -135,7 +181,7 @@ class Resolution:
 @dataclass(frozen=True, slots=True)
 class ExceptionCase:
     exception_id: str
-    order_id: str
+    order_id: str | None
     line_no: int | None
     category: str
     severity: Severity
@@ -156,6 +202,20 @@ class ExceptionCase:
     escalated_at: datetime | None = None
     acknowledged_by: str | None = None
     updated_at: datetime | None = None
+    subscription_id: str | None = None
+    details: dict[str, Any] | None = None
+    """Facts about the subject a person needs to act (a subscription's ``url``, ``failing_since``, ``last_error``)."""
+
+    @property
+    def subject(self) -> CaseSubject:
+        if self.category == DOCUMENT_UNACKNOWLEDGED and self.order_id is not None:
+            return CaseSubject(SubjectKind.DOCUMENT, self.order_id)
+        return subject_of(self.order_id, self.subscription_id)
+
+    def concerns(self, kind: SubjectKind) -> str | None:
+        """The id of the subject when it is of this kind, else None (for the API's per-kind fields)."""
+        subject = self.subject
+        return subject.id if subject.kind is kind else None
 
     @property
     def is_active(self) -> bool:
@@ -183,6 +243,8 @@ class ExceptionCase:
             content_hash=event.content_hash,
             history=(HistoryEntry(occurred_at, event.name, None, event.message),),
             updated_at=occurred_at,
+            subscription_id=event.subscription_id,
+            details=event.details,
         )
 
     def apply(self, event: Event, occurred_at: datetime) -> ExceptionCase:
@@ -237,13 +299,15 @@ class ExceptionCase:
             "resolution": self.resolution.to_data() if self.resolution else None,
             "escalated_at": self.escalated_at.isoformat() if self.escalated_at else None,
             "acknowledged_by": self.acknowledged_by,
+            "subscription_id": self.subscription_id,
+            "details": self.details,
         }
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ExceptionCase:
         return cls(
             exception_id=data["exception_id"],
-            order_id=data["order_id"],
+            order_id=data.get("order_id"),
             line_no=data["line_no"],
             category=data["category"],
             severity=Severity(data["severity"]),
@@ -264,6 +328,8 @@ class ExceptionCase:
             escalated_at=datetime.fromisoformat(data["escalated_at"]) if data.get("escalated_at") else None,
             acknowledged_by=data.get("acknowledged_by"),
             updated_at=datetime.fromisoformat(data["updated_at"]) if data.get("updated_at") else None,
+            subscription_id=data.get("subscription_id"),
+            details=data.get("details"),
         )
 
 

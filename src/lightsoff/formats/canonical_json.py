@@ -45,7 +45,7 @@ def _valid_gtin(value: str) -> str:
     return value
 
 
-def _number_only(value: Any, handler: ValidatorFunctionWrapHandler) -> Decimal:
+def number_only(value: Any, handler: ValidatorFunctionWrapHandler) -> Decimal:
     """A quantity is a JSON number; a string ("12") is refused rather than guessed at."""
     if isinstance(value, str):
         raise PydanticCustomError("decimal_type", "must be a number")
@@ -58,7 +58,7 @@ ItemCode = Annotated[str, Field(min_length=1, max_length=64)]
 Gtin = Annotated[str, Field(pattern=r"^(\d{8}|\d{12,14})$"), AfterValidator(_valid_gtin)]
 Quantity = Annotated[
     Decimal,
-    WrapValidator(_number_only),
+    WrapValidator(number_only),
     WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000}),
 ]
 

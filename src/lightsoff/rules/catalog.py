@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lightsoff.domain.exception_cases import OPERATIONAL_CATEGORIES
 from lightsoff.domain.policy import RuleOutcome
 
 EXACT_RETRANSMISSION = "exact_retransmission"
@@ -111,9 +112,8 @@ CATALOG: tuple[RuleInfo, ...] = (
 )
 RULES = {info.id: info for info in CATALOG}
 
-DOCUMENT_UNACKNOWLEDGED = "document_unacknowledged"
-"""Not a rule: a document lightsoff sent that the partner has not acknowledged within its window."""
-EXCEPTION_CATEGORIES = (frozenset(RULES) - {EXACT_RETRANSMISSION}) | {DOCUMENT_UNACKNOWLEDGED}
+EXCEPTION_CATEGORIES = (frozenset(RULES) - {EXACT_RETRANSMISSION}) | OPERATIONAL_CATEGORIES
 """Every category an exception case can have: a finding's category is its rule's id (a retransmission
 never raises one). A case raised by anything other than a rule adds its category here, so that
-routing.yaml may route it."""
+routing.yaml may route it: ``subscription_failing``, the relay's case about a disabled subscription, and
+``document_unacknowledged``, a document the partner did not acknowledge in time."""

@@ -19,13 +19,13 @@ from typing import Any
 from lightsoff.domain.documents import AWAITING_ACKNOWLEDGEMENT, DocumentStatus, OutboundDocument
 from lightsoff.domain.errors import ConcurrencyConflict
 from lightsoff.domain.events import DocumentAcknowledged, Event, ExceptionDismissed, ExceptionRaised
+from lightsoff.domain.exception_cases import DOCUMENT_UNACKNOWLEDGED
 from lightsoff.domain.reference_data import Partner, ReferenceData
 from lightsoff.formats.documents import DocumentProblem
 from lightsoff.formats.edifact import EdifactError, read_contrl
 from lightsoff.formats.edifact.lexer import lex
 from lightsoff.formats.x12 import X12Error, read_functional_ack
 from lightsoff.formats.x12.reader import read_interchanges
-from lightsoff.rules.catalog import DOCUMENT_UNACKNOWLEDGED
 from lightsoff.services.identifiers import IdentifierService
 from lightsoff.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lightsoff.services.recording import Cause, record

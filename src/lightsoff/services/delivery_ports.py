@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from lightsoff.domain.events import PendingEvent, RecordedEvent
+from lightsoff.domain.events import RecordedEvent
 from lightsoff.domain.subscriptions import (
     DeadLetterFilter,
     Delivery,
@@ -20,6 +20,7 @@ from lightsoff.domain.subscriptions import (
     DeliveryStatus,
     Subscription,
 )
+from lightsoff.services.ports import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +45,21 @@ class AttemptResult:
     """set when the endpoint is gone (410, unusable URL): disable the subscription now"""
 
 
-OperationalEvents = Callable[[Subscription, datetime], PendingEvent]
-"""Builds the event that records a subscription being disabled (the store appends it atomically)."""
+@dataclass(frozen=True, slots=True)
+class Disablement:
+    """The relay disabled a subscription: as it now is, the last error that counted against it, and when."""
+
+    subscription: Subscription
+    last_error: str | None
+    at: datetime
+
+
+OnDisabled = Callable[[UnitOfWork, Disablement], None]
+"""Records what a disablement means (its operational event, its exception case) through a unit of work on the
+very transaction that disables the subscription: both commit, or neither."""
+
+Joined = Callable[[UnitOfWork], None]
+"""Writes that commit with a change of a subscription (closing its exception case when it is enabled again)."""
 
 
 class DeliveryStore(Protocol):
@@ -55,7 +69,9 @@ class DeliveryStore(Protocol):
 
     def subscriptions(self) -> list[Subscription]: ...
 
-    def update_subscription(self, subscription: Subscription) -> None: ...
+    def update_subscription(self, subscription: Subscription, then: Joined | None = None) -> None:
+        """Store the changed subscription; ``then`` writes through a unit of work on the same transaction."""
+        ...
 
     def delete_subscription(self, subscription_id: str) -> bool: ...
 
@@ -81,11 +97,11 @@ class DeliveryStore(Protocol):
         results: Sequence[AttemptResult],
         now: datetime,
         disable_after: timedelta,
-        disabled_event: OperationalEvents,
+        on_disabled: OnDisabled,
     ) -> list[str]:
         """Store attempts and new states; disable subscriptions failing longer than ``disable_after``.
 
-        Returns the ids of the subscriptions it disabled (each with its operational event appended).
+        Returns the ids of the subscriptions it disabled, each once, with what ``on_disabled`` wrote for it.
         """
         ...
 
@@ -105,6 +121,10 @@ class DeliveryStore(Protocol):
 
     def revive(self, where: DeadLetterFilter, now: datetime, delivery_ids: Sequence[int] | None = None) -> int:
         """Dead letters back to pending with fresh attempts, due now; returns how many."""
+        ...
+
+    def position_at(self, at: datetime) -> int:
+        """The position of the first event recorded at or after ``at``; one past the last when there is none."""
         ...
 
     def resend(self, subscription_id: str, from_position: int, now: datetime, limit: int) -> tuple[int, int]:

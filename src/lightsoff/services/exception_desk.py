@@ -5,6 +5,10 @@ the same transaction as ``exception.resolved``; when it was the order's last ope
 again on the order as it now stands, with what people released, and the order is validated or held
 anew. The case's stream version guards against two people resolving one case at once: the second
 gets a 409 saying who was first.
+
+A case about a subscription (the relay disabled it) has two ways out: ``re_enable`` enables the
+subscription, which resolves the case in the same transaction (``services.subscription_cases``) and lets it
+catch up on what it missed; ``dismiss`` closes the case and leaves the subscription disabled.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from lightsoff.domain.corrections import Correction
 from lightsoff.domain.errors import CaseClosed, ConcurrencyConflict, InvalidResolution, NotFound, ResolutionUnfit
@@ -27,10 +31,16 @@ from lightsoff.domain.events import (
     OrderCorrected,
     OrderLineRejected,
 )
-from lightsoff.domain.exception_cases import ACTIONS, ACTIVE_STATUSES, ExceptionCase, Resolution
+from lightsoff.domain.exception_cases import (
+    ACTIONS,
+    ACTIVE_STATUSES,
+    DOCUMENT_UNACKNOWLEDGED,
+    ExceptionCase,
+    Resolution,
+)
 from lightsoff.domain.orders import Order
 from lightsoff.formats.canonical_json import parse_order
-from lightsoff.rules.catalog import AMENDMENT, DOCUMENT_UNACKNOWLEDGED
+from lightsoff.rules.catalog import AMENDMENT
 from lightsoff.services.order_rules import OrderRules, waivers_from
 from lightsoff.services.ports import CaseQuery, Clock, UnitOfWork, UnitOfWorkFactory
 from lightsoff.services.recording import Cause, record
@@ -40,11 +50,17 @@ T = TypeVar("T")
 Partners = Collection[str] | None
 
 
+class SubscriptionSwitch(Protocol):
+    def enable(self, subscription_id: str, by: str) -> None:
+        """Enable a subscription again, resolving its open case in the same transaction; NotFound if it is gone."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     case: ExceptionCase
     order: Order | None
-    """None for a case about a document (``document_unacknowledged``), which holds no order."""
+    """the order as the resolution left it; None for a case about a subscription or a document"""
     events: tuple[str, ...]
     """The names of the events the resolution recorded, in order."""
 
@@ -67,12 +83,14 @@ class ExceptionDesk:
         clock: Clock,
         new_id: Callable[[], str],
         prepare: Callable[[Any], tuple[Any, list[Correction]]] | None = None,
+        subscriptions: SubscriptionSwitch | None = None,
     ) -> None:
         self._uow = uow
         self._rules = rules
         self._clock = clock
         self._new_id = new_id
         self._prepare = prepare
+        self._subscriptions = subscriptions
 
     def acknowledge(self, exception_id: str, by: str, partners: Partners = None) -> ExceptionCase:
         def work(uow: UnitOfWork) -> ExceptionCase:
@@ -91,7 +109,38 @@ class ExceptionDesk:
     def resolve(
         self, exception_id: str, action: str, parameters: dict[str, Any], by: str, partners: Partners = None
     ) -> Resolved:
+        with self._uow(write=False) as uow:
+            case = self._active(uow, exception_id, partners)
+        if case.subscription_id is not None:
+            return self._resolve_subscription_case(case, action, parameters, by, partners)
         return self._retrying(lambda uow: self._resolve(uow, exception_id, action, parameters, by, partners))
+
+    def _resolve_subscription_case(
+        self, case: ExceptionCase, action: str, parameters: dict[str, Any], by: str, partners: Partners
+    ) -> Resolved:
+        _checked(case, action, parameters)
+        subscription_id = case.subscription_id
+        assert subscription_id is not None
+        if action == "re_enable":
+            if self._subscriptions is None:
+                raise ResolutionUnfit(
+                    "Subscriptions cannot be enabled from here; enable it with PATCH /v1/subscriptions."
+                )
+            try:
+                self._subscriptions.enable(subscription_id, by)
+            except NotFound as exc:
+                raise ResolutionUnfit(
+                    f"Subscription {subscription_id} was deleted, so it cannot be enabled again; dismiss the case."
+                ) from exc
+            with self._uow(write=False) as uow:
+                return Resolved(_visible(uow, case.exception_id, partners), None, (ExceptionResolved.name,))
+        reason = f"dismissed by {by}; subscription {subscription_id} stays disabled"
+
+        def dismiss(uow: UnitOfWork) -> ExceptionCase:
+            current = self._active(uow, case.exception_id, partners)
+            return self._record(uow, [ExceptionDismissed(current.exception_id, None, reason)], current, by)
+
+        return Resolved(self._retrying(dismiss), None, (ExceptionDismissed.name,))
 
     def _resolve(
         self, uow: UnitOfWork, exception_id: str, action: str, parameters: dict[str, Any], by: str, partners: Partners
@@ -100,6 +149,7 @@ class ExceptionDesk:
         parameters = _checked(case, action, parameters)
         if case.category == DOCUMENT_UNACKNOWLEDGED:
             return self._close_document_case(uow, case, action, by)
+        assert case.order_id is not None, f"case {case.exception_id} concerns no order"
         order = uow.orders.get(case.order_id)
         assert order is not None, f"case {case.exception_id} holds order {case.order_id}, which has no read model"
         _fits(case, order, action)

@@ -21,6 +21,7 @@ from lightsoff.domain.exception_cases import CaseStatus, ExceptionCase
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order, OrderStatus
 from lightsoff.domain.security import ApiKey, Client, SigningKey
+from lightsoff.domain.shipments import Shipment
 from lightsoff.rules.draft import OrderRef
 
 
@@ -124,6 +125,7 @@ class CaseQuery:
     partner: str | None = None
     partners: Collection[str] | None = None
     order_id: str | None = None
+    subscription_id: str | None = None
     overdue_at: datetime | None = None
     """Only cases still open or acknowledged whose due time is before this."""
     unescalated: bool = False
@@ -140,6 +142,7 @@ class CaseQuery:
                     (self.category, case.category),
                     (self.partner, case.partner),
                     (self.order_id, case.order_id),
+                    (self.subscription_id, case.subscription_id),
                 )
             )
             and (self.statuses is None or case.status in self.statuses)
@@ -278,6 +281,33 @@ class OutboundDocuments(Protocol):
         ...
 
 
+class Shipments(Protocol):
+    def add(self, shipment: Shipment) -> None:
+        """ConcurrencyConflict when the shipment id, or one of its SSCCs, is already recorded."""
+        ...
+
+    def get(self, shipment_id: str) -> Shipment | None: ...
+
+    def for_order(self, order_id: str) -> list[Shipment]:
+        """Every shipment carrying (part of) the order, by shipment id."""
+        ...
+
+    def shipped_ssccs(self, ssccs: Collection[str]) -> dict[str, str]:
+        """Those of ``ssccs`` already on a shipment → that shipment's id."""
+        ...
+
+    def find(
+        self,
+        *,
+        partner: str | None = None,
+        partners: Collection[str] | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Shipment]:
+        """In shipment id order, after ``after``; ``partners`` confines them to a caller's partners."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def messages(self) -> MessageArchive: ...
@@ -314,6 +344,9 @@ class UnitOfWork(Protocol):
 
     @property
     def documents(self) -> OutboundDocuments: ...
+
+    @property
+    def shipments(self) -> Shipments: ...
 
     def __enter__(self) -> Self: ...
 

@@ -11,8 +11,9 @@ for a subscription, and the next one becomes claimable once this one is recorded
 
 A circuit breaker per endpoint (per process) stops sending to an endpoint that keeps failing; what it
 refuses is postponed, not attempted. A subscription failing longer than ``disable_after`` (counted in
-the database, across workers) is disabled and a ``subscription.disabled`` event recorded; enabling it
-again resumes its pending deliveries, in order.
+the database, across workers) is disabled and, in the same transaction, ``on_disabled`` records the
+``subscription.disabled`` event and the operations team's exception case (``services.subscription_cases``);
+enabling it again resumes its pending deliveries, in order.
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ from lightsoff.delivery.retry import (
 )
 from lightsoff.delivery.webhook import WebhookMessage
 from lightsoff.domain.errors import BrokerRejected, BrokerUnavailable, LightsoffError
-from lightsoff.domain.events import PendingEvent, SubscriptionDisabled
 from lightsoff.domain.subscriptions import DeliveryAttempt, DeliveryStatus, Subscription, SubscriptionKind
-from lightsoff.services.delivery_ports import AttemptResult, Claim, DeliveryStore
-from lightsoff.services.ports import Clock
+from lightsoff.services.delivery_ports import AttemptResult, Claim, DeliveryStore, Disablement, OnDisabled
+from lightsoff.services.ports import Clock, UnitOfWork
+from lightsoff.services.subscription_cases import record_disabled
 
 _log = structlog.get_logger("lightsoff.relay")
 
@@ -97,15 +98,9 @@ class _Waiting:
     since: float
 
 
-def disabled_event(subscription: Subscription, at: datetime) -> PendingEvent:
-    """The operational event for a disabled subscription; its stream is the subscription."""
-    event = SubscriptionDisabled(
-        subscription.subscription_id,
-        subscription.target,
-        subscription.disabled_reason or "disabled",
-        subscription.failing_since,
-    )
-    return PendingEvent(str(uuid.uuid4()), event, 0, at, None, None)
+def disabled_only(uow: UnitOfWork, disablement: Disablement) -> None:
+    """What a relay built without exception cases records for a disabled subscription: its operational event."""
+    record_disabled(uow, disablement, lambda: str(uuid.uuid4()))
 
 
 class Relay:
@@ -120,6 +115,7 @@ class Relay:
         worker: str,
         settings: RelaySettings | None = None,
         rng: Random | None = None,
+        on_disabled: OnDisabled = disabled_only,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -129,6 +125,7 @@ class Relay:
         self.worker = worker
         self._settings = settings or RelaySettings()
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
+        self._on_disabled = on_disabled
         self._breakers = CircuitBreakers(clock, self._settings.circuit)
         self._results: list[AttemptResult] = []
         self._postponed: dict[int, datetime] = {}
@@ -332,7 +329,7 @@ class Relay:
         try:
             if results:
                 disabled = await asyncio.to_thread(
-                    self._store.record, results, self._clock.now(), self._settings.disable_after, disabled_event
+                    self._store.record, results, self._clock.now(), self._settings.disable_after, self._on_disabled
                 )
                 for subscription_id in disabled:
                     _log.warning("subscription disabled", subscription_id=subscription_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from lightsoff.delivery.signing import generate_secret
 from lightsoff.domain.errors import NotFound
@@ -18,8 +18,9 @@ from lightsoff.domain.subscriptions import (
     SubscriptionKind,
     SubscriptionSecret,
 )
-from lightsoff.services.delivery_ports import DeliveryStore
-from lightsoff.services.ports import Clock
+from lightsoff.services.delivery_ports import DeliveryStore, Joined
+from lightsoff.services.ports import Clock, UnitOfWork
+from lightsoff.services.subscription_cases import SubscriptionCases
 
 ROTATION_OVERLAP = timedelta(hours=24)
 """How long a rotated-out secret keeps signing beside the new one, so receivers can switch without a gap."""
@@ -58,10 +59,17 @@ class DeadLetter:
 
 
 class SubscriptionService:
-    def __init__(self, store: DeliveryStore, clock: Clock, defaults: DeliveryDefaults | None = None) -> None:
+    def __init__(
+        self,
+        store: DeliveryStore,
+        clock: Clock,
+        defaults: DeliveryDefaults | None = None,
+        cases: SubscriptionCases | None = None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._defaults = defaults or DeliveryDefaults()
+        self._cases = cases
 
     def create(self, new: NewSubscription) -> Subscription:
         now = self._clock.now()
@@ -91,11 +99,22 @@ class SubscriptionService:
             raise NotFound("subscription", subscription_id)
         return subscription
 
-    def change(self, subscription_id: str, change: SubscriptionChange) -> Subscription:
-        """Enable (it catches up on what it missed, in order), disable, or rotate the secret."""
+    def change(self, subscription_id: str, change: SubscriptionChange, by: str = "operator") -> Subscription:
+        """Enable (it catches up on what it missed, in order), disable, or rotate the secret.
+
+        Enabling resolves the open exception case about the subscription (``re_enable`` by ``by``) in the
+        same transaction.
+        """
         current = self.get(subscription_id)
         now = self._clock.now()
         updated = replace(current, updated_at=now)
+        then: Joined | None = None
+        if change.enabled is True and self._cases is not None:
+            cases = self._cases
+
+            def then(uow: UnitOfWork) -> None:
+                cases.enabled(uow, subscription_id, by, now)
+
         if change.enabled is True:
             updated = replace(updated, enabled=True, disabled_reason=None, failing_since=None)
         elif change.enabled is False:
@@ -108,8 +127,12 @@ class SubscriptionService:
                 if s.expires_at is None or s.expires_at > now
             )
             updated = replace(updated, secrets=(fresh, *kept))
-        self._store.update_subscription(updated)
+        self._store.update_subscription(updated, then)
         return updated
+
+    def enable(self, subscription_id: str, by: str) -> None:
+        """Enable again (the exception desk's ``re_enable``): it catches up, and its open case is resolved."""
+        self.change(subscription_id, SubscriptionChange(enabled=True), by)
 
     def delete(self, subscription_id: str) -> None:
         if not self._store.delete_subscription(subscription_id):
@@ -137,6 +160,10 @@ class SubscriptionService:
     def replay_dead_letters(self, where: DeadLetterFilter) -> int:
         """Every dead letter the filter selects back in the queue, with fresh attempts; how many."""
         return self._store.revive(where, self._clock.now())
+
+    def position_at(self, at: datetime) -> int:
+        """Where ``lightsoff replay --from-time`` starts: the first event recorded at or after ``at``."""
+        return self._store.position_at(at)
 
     def resend(
         self,

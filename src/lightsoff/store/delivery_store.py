@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from lightsoff.domain.errors import Unavailable
-from lightsoff.domain.events import PendingEvent, RecordedEvent
+from lightsoff.domain.events import RecordedEvent
 from lightsoff.domain.subscriptions import (
     DeadLetterFilter,
     Delivery,
@@ -39,12 +38,12 @@ from lightsoff.domain.subscriptions import (
     SubscriptionKind,
     SubscriptionSecret,
 )
-from lightsoff.services.delivery_ports import AttemptResult, Claim, OperationalEvents
+from lightsoff.services.delivery_ports import AttemptResult, Claim, Disablement, Joined, OnDisabled
 from lightsoff.store import tables as t
 from lightsoff.store.engine import FAN_OUT_LOCK, Database
-from lightsoff.store.repositories import SqlEventLog, _recorded
+from lightsoff.store.repositories import _recorded
 from lightsoff.store.sql import HotSql
-from lightsoff.store.unit_of_work import WRITE_LOCK_TIMEOUT_S
+from lightsoff.store.unit_of_work import WRITE_LOCK_TIMEOUT_S, SqlUnitOfWork
 
 FAN_OUT = "fan-out"
 _D = t.deliveries
@@ -95,10 +94,12 @@ class SqlDeliveryStore:
             rows = connection.execute(select(_S).order_by(_S.c.created_at, _S.c.subscription_id)).mappings().all()
         return [_subscription(row) for row in rows]
 
-    def update_subscription(self, subscription: Subscription) -> None:
+    def update_subscription(self, subscription: Subscription, then: Joined | None = None) -> None:
         row = _subscription_row(subscription)
         with self._transaction() as connection:
             connection.execute(update(_S).where(_S.c.subscription_id == row.pop("subscription_id")).values(**row))
+            if then is not None:
+                then(SqlUnitOfWork.joining(self._database, connection))
 
     def delete_subscription(self, subscription_id: str) -> bool:
         with self._transaction() as connection:
@@ -172,7 +173,7 @@ class SqlDeliveryStore:
         results: Sequence[AttemptResult],
         now: datetime,
         disable_after: timedelta,
-        disabled_event: OperationalEvents,
+        on_disabled: OnDisabled,
     ) -> list[str]:
         if not results:
             return []
@@ -197,7 +198,7 @@ class SqlDeliveryStore:
                 "release_next_delivery",
                 [{"subscription_id": subscription, "stream_id": stream} for subscription, stream in sorted(settled)],
             )
-            return self._record_health(connection, results, now, disable_after, disabled_event)
+            return self._record_health(connection, results, now, disable_after, on_disabled)
 
     def _record_health(
         self,
@@ -205,7 +206,7 @@ class SqlDeliveryStore:
         results: Sequence[AttemptResult],
         now: datetime,
         disable_after: timedelta,
-        disabled_event: OperationalEvents,
+        on_disabled: OnDisabled,
     ) -> list[str]:
         """Subscriptions' ``failing_since`` from these results; disable those failing too long or gone."""
         healthy = {r.subscription_id for r in results if not r.endpoint_failed}
@@ -225,15 +226,19 @@ class SqlDeliveryStore:
         reasons = {r.subscription_id: r.disable_reason for r in results if r.disable_reason}
         for subscription_id in sorted(failing - set(reasons)):
             reasons[subscription_id] = f"failing for longer than {disable_after}"
-        return self._disable(connection, reasons, now, now - disable_after, disabled_event)
+        last_errors = {
+            r.subscription_id: _error_of(r.attempt) for r in results if r.endpoint_failed or r.disable_reason
+        }
+        return self._disable(connection, reasons, last_errors, now, now - disable_after, on_disabled)
 
     def _disable(
         self,
         connection: Connection,
         reasons: dict[str, str],
+        last_errors: dict[str, str | None],
         now: datetime,
         cutoff: datetime,
-        disabled_event: OperationalEvents,
+        on_disabled: OnDisabled,
     ) -> list[str]:
         disabled = []
         for subscription_id, reason in sorted(reasons.items()):
@@ -252,13 +257,9 @@ class SqlDeliveryStore:
             )
             if row is not None:
                 disabled.append(subscription_id)
-                self._append(connection, disabled_event(_subscription(row), now))
+                disablement = Disablement(_subscription(row), last_errors.get(subscription_id), now)
+                on_disabled(SqlUnitOfWork.joining(self._database, connection), disablement)
         return disabled
-
-    def _append(self, connection: Connection, event: PendingEvent) -> None:
-        stream = select(func.count()).where(t.events.c.stream_id == event.stream_id)
-        version = (connection.execute(stream).scalar() or 0) + 1
-        SqlEventLog(connection, HotSql.on(connection)).append([_with_version(event, version)])
 
     def postpone(self, delivery_ids: Sequence[int], until: datetime) -> None:
         if not delivery_ids:
@@ -318,6 +319,15 @@ class SqlDeliveryStore:
             ).rowcount
         return int(revived)
 
+    def position_at(self, at: datetime) -> int:
+        events = t.events.c
+        with self._transaction(write=False) as connection:
+            first = connection.execute(select(func.min(events.position)).where(events.occurred_at >= at)).scalar()
+            if first is not None:
+                return int(first)
+            last = connection.execute(select(func.max(events.position))).scalar()
+        return int(last or 0) + 1
+
     def resend(self, subscription_id: str, from_position: int, now: datetime, limit: int) -> tuple[int, int]:
         with self._transaction() as connection:
             row = connection.execute(select(_S).where(_S.c.subscription_id == subscription_id)).mappings().first()
@@ -359,8 +369,11 @@ def _filtered(query: Any, where: DeadLetterFilter) -> Any:
     return query
 
 
-def _with_version(event: PendingEvent, version: int) -> PendingEvent:
-    return replace(event, stream_version=version)
+def _error_of(attempt: DeliveryAttempt) -> str | None:
+    """What went wrong on an attempt, as a person reads it: ``status: HTTP 500 Internal Server Error``."""
+    if attempt.error is None:
+        return None
+    return f"{attempt.error}: {attempt.detail}" if attempt.detail else attempt.error
 
 
 def _new_delivery(subscription_id: str, position: int, stream_id: str, now: datetime) -> dict[str, Any]:

@@ -320,7 +320,7 @@ class SqlExceptionCaseViews:
 
     def update(self, case: ExceptionCase) -> None:
         row = self._row(case)
-        del row["order_id"], row["category"], row["partner"]
+        del row["order_id"], row["subscription_id"], row["category"], row["partner"]
         self._sql.execute("update_exception_case", row)
 
     def _row(self, case: ExceptionCase) -> dict[str, Any]:
@@ -328,6 +328,7 @@ class SqlExceptionCaseViews:
         return {
             "exception_id": case.exception_id,
             "order_id": case.order_id,
+            "subscription_id": case.subscription_id,
             "status": case.status.value,
             "category": case.category,
             "team": case.team,
@@ -345,6 +346,7 @@ class SqlExceptionCaseViews:
             (cases.category, query.category),
             (cases.partner, query.partner),
             (cases.order_id, query.order_id),
+            (cases.subscription_id, query.subscription_id),
         ):
             if value is not None:
                 select_ = select_.where(column == value)

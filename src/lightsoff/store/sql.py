@@ -73,8 +73,10 @@ STATEMENTS = {
         INSERT INTO cross_references (system, kind, external_id, canonical_id)
         VALUES (:system, :kind, :external_id, :canonical_id)""",
     "insert_exception_case": """
-        INSERT INTO exception_cases (exception_id, order_id, status, category, team, due_at, data, partner, escalated)
-        VALUES (:exception_id, :order_id, :status, :category, :team, :due_at, :data, :partner, :escalated)""",
+        INSERT INTO exception_cases (exception_id, order_id, subscription_id, status, category, team, due_at, data,
+            partner, escalated)
+        VALUES (:exception_id, :order_id, :subscription_id, :status, :category, :team, :due_at, :data, :partner,
+            :escalated)""",
     "update_exception_case": """
         UPDATE exception_cases SET status = :status, team = :team, due_at = :due_at, data = :data,
             escalated = :escalated

@@ -146,7 +146,7 @@ exception_cases = Table(
     "exception_cases",
     metadata,
     Column("exception_id", String(32), primary_key=True),
-    Column("order_id", String(32), nullable=False),
+    Column("order_id", String(32)),
     Column("status", String(16), nullable=False),
     Column("category", String(64), nullable=False),
     Column("team", String(64), nullable=False),
@@ -154,7 +154,9 @@ exception_cases = Table(
     Column("data", Json, nullable=False),
     Column("partner", String(35)),
     Column("escalated", Boolean, nullable=False, server_default=false()),
+    Column("subscription_id", String(32)),
     Index("ix_exception_cases_order_id", "order_id"),
+    Index("ix_exception_cases_subscription_id", "subscription_id"),
     Index("ix_exception_cases_partner", "partner"),
     Index("ix_exception_cases_status_due_at", "status", "due_at"),
 )
@@ -352,4 +354,31 @@ outbound_documents = Table(
     Index("ix_outbound_documents_reference", "reference"),
     Index("ix_outbound_documents_partner_kind", "partner", "kind", "document_id"),
     Index("ix_outbound_documents_status_created", "status", "created_at"),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("shipment_id", String(35), primary_key=True),
+    Column("partner", String(35), nullable=False),
+    Column("shipped_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("content_hash", String(80), nullable=False),
+    Column("body", Json, nullable=False),
+    Index("ix_shipments_partner", "partner", "shipment_id"),
+)
+
+shipment_orders = Table(
+    "shipment_orders",
+    metadata,
+    Column("shipment_id", String(35), primary_key=True),
+    Column("order_id", String(64), primary_key=True),
+    Index("ix_shipment_orders_order", "order_id"),
+)
+
+shipment_pallets = Table(
+    "shipment_pallets",
+    metadata,
+    Column("sscc", String(18), primary_key=True),
+    Column("shipment_id", String(35), nullable=False),
 )

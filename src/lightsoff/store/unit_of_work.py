@@ -21,6 +21,7 @@ from lightsoff.store.repositories import (
     SqlSequences,
 )
 from lightsoff.store.security_repositories import SqlApiKeys, SqlAuditLog, SqlClients, SqlSigningKeys
+from lightsoff.store.shipment_repository import SqlShipments
 from lightsoff.store.sql import HotSql
 
 WRITE_LOCK_TIMEOUT_S = 30.0
@@ -59,6 +60,21 @@ class SqlUnitOfWork:
         except OperationalError as exc:
             self._release()
             raise Unavailable(f"the database is unavailable: {exc.orig}") from exc
+        self._bind(connection)
+        return self
+
+    @classmethod
+    def joining(cls, database: Database, connection: Connection) -> SqlUnitOfWork:
+        """The repositories on a transaction another part of the store holds, begins and commits.
+
+        For writes that must commit with that transaction (the relay disabling a subscription records
+        its event and exception case with it). It has no ``commit`` of its own and nothing to exit.
+        """
+        joined = cls(database, write=True)
+        joined._bind(connection)
+        return joined
+
+    def _bind(self, connection: Connection) -> None:
         sql = HotSql.on(connection)
         self.messages = SqlMessageArchive(connection, sql)
         self.events = SqlEventLog(connection, sql)
@@ -72,7 +88,7 @@ class SqlUnitOfWork:
         self.signing_keys = SqlSigningKeys(connection)
         self.audit = SqlAuditLog(connection, sql)
         self.documents = SqlOutboundDocuments(connection)
-        return self
+        self.shipments = SqlShipments(connection)
 
     def commit(self) -> None:
         assert self._transaction is not None, "commit outside the unit of work"

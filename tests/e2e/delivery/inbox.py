@@ -8,6 +8,7 @@ records each arrival, so a test can check order, signatures and duplicates by ``
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from collections import Counter
@@ -18,7 +19,7 @@ import orjson
 from aiohttp import web
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from tests.integration.delivery.receiver import _LoopThread, free_port
+from tests.integration.delivery.receiver import _listening_socket, _LoopThread, free_port, stop_serving
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Inbox:
         self._flaps = 0
         self._thread = _LoopThread()
         self._runner: web.AppRunner | None = None
+        self._socket: socket.socket | None = None
         self.start()
 
     def start(self) -> None:
@@ -52,12 +54,14 @@ class Inbox:
         app.add_routes([web.post("/hook", self._hook)])
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
+        self._socket = _listening_socket(self.port)
+        await web.SockSite(self._runner, self._socket).start()
 
     def stop(self) -> None:
         """Go down: connections are refused until ``start``."""
         if self._runner is not None:
-            self._thread.call(self._runner.cleanup())
+            self._thread.call(stop_serving(self._runner, self._socket))
+            self._socket.close()
             self._runner = None
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import httpx
 from lightsoff.bootstrap import Lightsoff
 from lightsoff.domain.subscriptions import DeliveryAttempt, DeliveryStatus
 from lightsoff.services.delivery_ports import AttemptResult
-from lightsoff.services.relay import disabled_event
+from lightsoff.services.relay import disabled_only
 from tests.delivery_support import append_events
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -96,7 +96,7 @@ def test_deliveries_and_dead_letters_are_listed_inspected_and_replayed(api: http
     for claim in store.claim("w1", now, timedelta(seconds=30), 10):
         attempt = DeliveryAttempt(claim.delivery.delivery_id, 1, now, 503, "status", "HTTP 503", "busy", 12.5, "w1")
         store.record(
-            [AttemptResult(attempt, sub, DeliveryStatus.DEAD, now, True)], now, timedelta(days=1), disabled_event
+            [AttemptResult(attempt, sub, DeliveryStatus.DEAD, now, True)], now, timedelta(days=1), disabled_only
         )
     dead = api.get("/v1/dead-letters", params={"subscription_id": sub}).json()["items"]
     assert [d["status"] for d in dead] == ["dead", "dead"]
@@ -143,3 +143,23 @@ def test_the_event_feed_long_polls_until_an_event_is_committed(api: httpx.Client
     page = api.get("/v1/events", params={"after": last, "wait": 20}).json()
     writer.join()
     assert [event["subject"] for event in page["items"]] == ["ORD-9"]
+
+
+def test_every_dead_letter_of_every_subscription_is_replayed_with_all(api: httpx.Client, lightsoff: Lightsoff) -> None:
+    subs = [api.post("/v1/subscriptions", json={"url": f"https://erp{n}.example/hooks"}).json()["id"] for n in (1, 2)]
+    now = lightsoff.clock.now()
+    append_events(lightsoff.uow, now, ("ORD-7", "order.received", "ACME"), ("ORD-8", "order.held", "BOLT"))
+    store = lightsoff.delivery.store
+    store.fan_out(now, 100)
+    for claim in store.claim("w1", now, timedelta(seconds=30), 10):
+        attempt = DeliveryAttempt(claim.delivery.delivery_id, 1, now, 500, "status", "HTTP 500", "", 3.0, "w1")
+        result = AttemptResult(attempt, claim.delivery.subscription_id, DeliveryStatus.DEAD, now, True)
+        store.record([result], now, timedelta(days=1), disabled_only)
+    assert {d["subscription_id"] for d in api.get("/v1/dead-letters").json()["items"]} == set(subs)
+    assert len(api.get("/v1/dead-letters").json()["items"]) == 4
+
+    assert api.post("/v1/dead-letters/replay", json={"all": True}).json() == {"replayed": 4}
+
+    assert api.get("/v1/dead-letters").json()["items"] == []
+    pending = {d["status"] for s in subs for d in api.get(f"/v1/subscriptions/{s}/deliveries").json()["items"]}
+    assert pending == {"pending"}

@@ -14,6 +14,7 @@ from lightsoff.bootstrap import Lightsoff
 from lightsoff.delivery.signing import WebhookSecret
 from lightsoff.delivery_runtime import RelayThread
 from lightsoff.domain.subscriptions import DeadLetterFilter, DeliveryStatus, SubscriptionKind
+from lightsoff.services.ports import CaseQuery
 from lightsoff.services.subscriptions import NewSubscription, SubscriptionChange
 from lightsoff.testing import FakeClock
 from tests.delivery_support import append_events
@@ -124,11 +125,17 @@ def test_a_subscription_failing_too_long_is_disabled_and_catches_up_in_order_whe
     with app.uow(write=False) as uow:
         (event,) = uow.events.read_stream(subscription_id)
     assert event.name == "subscription.disabled"
+    (case,) = app.queries.find_exception_cases(CaseQuery(subscription_id=subscription_id))
+    assert (case.category, case.team, case.status.value) == ("subscription_failing", "operations", "open")
+    assert case.details is not None
+    assert case.details["url"] == inbox.url
+    assert "ClientConnectorError" in (case.details["last_error"] or "")  # the receiver was down
     inbox.start()
     sent |= orders(app, streams=4, versions=1)  # more arrive while it is disabled
     time.sleep(0.3)
     assert inbox.delivered() == []
-    service.change(subscription_id, SubscriptionChange(enabled=True))
+    service.change(subscription_id, SubscriptionChange(enabled=True), "ops@plant.example")
+    assert app.queries.exception_case(case.exception_id).status.value == "resolved"
     wait_for(lambda: len(inbox.delivered()) == len(sent), what="caught up")
     assert_in_order_per_stream(inbox.delivered())
     statuses = lambda: {d.status for d in service.deliveries(subscription_id, limit=1000)}  # noqa: E731
@@ -170,3 +177,28 @@ def test_on_postgresql_too(make_lightsoff: MakeLightsoff, relay_thread: StartRel
     wait_for(lambda: len(inbox.delivered()) == len(sent), what="every event delivered")
     assert_in_order_per_stream(inbox.delivered())
     assert inbox.all_verified()
+
+
+def test_a_retry_scheduled_before_a_restart_waits_for_its_time_after_it(
+    make_lightsoff: MakeLightsoff, relay_thread: StartRelay, inboxes: MakeInbox
+) -> None:
+    app = make_lightsoff()
+    inbox = inboxes([SECRET], mode="429")  # Retry-After: 1, honoured as "not before"
+    subscription_id = subscribe(app, inbox.url)
+    service = app.delivery.subscriptions
+    first = relay_thread(app)
+    orders(app, streams=1, versions=1)
+    attempted = lambda: [d.attempts for d in service.deliveries(subscription_id)] == [1]  # noqa: E731
+    wait_for(attempted, what="the first attempt recorded")
+    first.stop()
+    (scheduled,) = service.deliveries(subscription_id)
+    assert scheduled.last_attempt_at is not None
+    assert scheduled.next_attempt_at >= scheduled.last_attempt_at + timedelta(seconds=1)
+    inbox.mode = "ok"
+
+    relay_thread(app)  # a new relay, as after a restart: it knows only what the database says
+
+    wait_for(lambda: len(inbox.delivered()) == 1, what="delivered after the restart")
+    (refused, delivered) = inbox.arrivals
+    assert refused.answered == 429
+    assert delivered.at >= scheduled.next_attempt_at.timestamp() - 0.05  # not before its time

@@ -69,11 +69,40 @@ class _LoopThread:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await _turns()  # transports those tasks closed are released on the loop's next turn
 
         self.call(cancel_rest())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
         self.loop.close()
+
+
+_ACCEPT_TURNS = 3
+"""Loop turns from an accepted socket to aiohttp's handler for it: the accept task runs, creates the transport,
+whose ``connection_made`` registers the handler with the server."""
+
+
+async def _turns(count: int = _ACCEPT_TURNS) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+async def stop_serving(runner: web.AppRunner, sock: socket.socket) -> None:
+    """Shut a server down with no connection left behind, even while clients keep connecting.
+
+    Closing an asyncio (3.11) server while a client connects drops that connection: its socket was accepted
+    but its transport is made on a later turn of the loop, by when the server's sockets are gone, so
+    ``Server._attach`` fails an assertion and the half-made transport is abandoned, never closed (and
+    aiohttp's shutdown, which closes the connections it knows, never heard of it). It surfaces later as
+    "ResourceWarning: unclosed transport" at some garbage collection. So: stop reading the listening socket
+    first (clients that connect now wait in the backlog and are reset when it closes), let the accepts
+    already under way become connections aiohttp tracks, then let the runner close the server and every
+    connection.
+    """
+    asyncio.get_running_loop().remove_reader(sock.fileno())
+    await _turns()
+    await runner.cleanup()
+    await _turns()
 
 
 def free_port() -> int:
@@ -84,10 +113,10 @@ def free_port() -> int:
         return port
 
 
-def _listening_socket() -> socket.socket:
+def _listening_socket(port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     sock.listen(128)
     sock.setblocking(False)
     return sock
@@ -112,7 +141,7 @@ class Receiver:
         await web.SockSite(self._runner, self._socket).start()
 
     def close(self) -> None:
-        self._thread.call(self._runner.cleanup())
+        self._thread.call(stop_serving(self._runner, self._socket))
         self._thread.close()
         self._socket.close()
 
@@ -231,8 +260,11 @@ class HeaderTrickler:
             writer.close()
 
     def close(self) -> None:
-        async def stop() -> None:
+        async def stop() -> None:  # as stop_serving does, for the same reason
+            asyncio.get_running_loop().remove_reader(self._socket.fileno())
+            await _turns()
             self._server.close()
+            await _turns()
 
         self._thread.call(stop())
         self._thread.close()

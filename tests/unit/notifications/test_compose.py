@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
+import pytest
+
 from lightsoff.connectors.smtp.translate import to_email
 from lightsoff.domain.events import ExceptionEscalated, ExceptionRaised
 from lightsoff.domain.exception_cases import ExceptionCase
@@ -85,3 +87,62 @@ def test_on_the_wire_a_mail_has_its_ids_and_says_it_is_automatic() -> None:
     assert parsed["Date"] == "Mon, 23 Nov 2026 09:00:00 +0000"
     assert parsed["X-Lightsoff-Exception"] == "EX-2026-000007"
     assert "  Partner   ACME, PO 4500012345\r\n" in parsed.get_content()
+
+
+SUBSCRIPTION_CASE = ExceptionRaised(
+    exception_id="EX-2026-000042",
+    order_id=None,
+    subscription_id="sub_5f0c2a9e1b7d4c3a",
+    category="subscription_failing",
+    severity="high",
+    team="operations",
+    message="The relay disabled subscription sub_5f0c2a9e1b7d4c3a (https://erp.example/hooks): failing too long.",
+    actions=("re_enable", "dismiss"),
+    due_at=datetime(2026, 11, 23, 10, 0, tzinfo=UTC),
+    details={
+        "kind": "webhook",
+        "url": "https://erp.example/hooks",
+        "reason": "failing for longer than 1 day, 0:00:00",
+        "failing_since": "2026-11-22T08:30:00+00:00",
+        "last_error": "status: HTTP 503 Service Unavailable",
+    },
+)
+
+
+def test_the_mail_about_a_disabled_subscription_names_it_its_url_since_when_and_the_last_error() -> None:
+    mail = raised_mail(SUBSCRIPTION_CASE, "e42", ["ops@plant.example"], CONTEXT)
+
+    assert mail.subject == ("[lightsoff] EX-2026-000042 subscription_failing (high): subscription sub_5f0c2a9e1b7d4c3a")
+    for expected in (
+        "Exception case EX-2026-000042 needs team operations by 2026-11-23 10:00 UTC.",
+        "  Subscr.   sub_5f0c2a9e1b7d4c3a",
+        "  URL       https://erp.example/hooks",
+        "  Failing   2026-11-22 08:30 UTC (since)",
+        "  Error     status: HTTP 503 Service Unavailable",
+        "  re_enable       Enable the subscription again (its receiver is fixed): it catches up on every event",
+        "  dismiss         Close the case and leave the subscription disabled.",
+    ):
+        assert expected in mail.text
+    assert "Order" not in mail.text
+    assert ("X-Lightsoff-Team", "operations") in mail.headers
+
+
+def test_a_case_names_exactly_one_subject() -> None:
+    with pytest.raises(ValueError, match="exactly one order or one subscription"):
+        replace(SUBSCRIPTION_CASE, order_id="SO-2026-000003")
+    with pytest.raises(ValueError, match="exactly one order or one subscription"):
+        replace(SUBSCRIPTION_CASE, subscription_id=None)
+
+
+def test_the_escalation_of_a_subscriptions_case_names_the_subscription() -> None:
+    case = ExceptionCase.start(SUBSCRIPTION_CASE, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    event = ExceptionEscalated(case.exception_id, None, "operations", ("it.lead@plant.example",))
+
+    mail = escalated_mail(event, "e43", case, "e42", CONTEXT)
+
+    assert mail.subject == (
+        "[lightsoff] Overdue: EX-2026-000042 subscription_failing (high): subscription sub_5f0c2a9e1b7d4c3a"
+    )
+    assert "  URL       https://erp.example/hooks" in mail.text
+    assert "Order" not in mail.text
+    assert mail.in_reply_to == "<e42@plant.example>"

@@ -1,4 +1,5 @@
-"""/v1/exceptions: the cases rules could not decide, and the people who resolve them.
+"""/v1/exceptions: the cases rules could not decide, the subscriptions the relay disabled, and the people who
+resolve them.
 
 Reading needs ``exceptions:read``; acknowledging, commenting and resolving need ``exceptions:write``.
 A client confined to partners sees only their cases (others answer 404). A resolution that lost a race
@@ -17,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from lightsoff.api.deps import LightsoffDep
 from lightsoff.api.schemas import ExceptionCaseRead, InvalidRequestRead, ProblemRead
 from lightsoff.api.security import authorize
-from lightsoff.domain.exception_cases import ACTIONS, ACTIVE_STATUSES, CaseStatus, ExceptionCase
+from lightsoff.domain.exception_cases import ACTIONS, ACTIVE_STATUSES, CaseStatus, ExceptionCase, SubjectKind
 from lightsoff.domain.security import Principal, Scope
 from lightsoff.services.ports import CaseQuery
 
@@ -93,14 +94,20 @@ class ResolutionCreate(BaseModel):
 
 class ResolvedRead(BaseModel):
     exception: ExceptionCaseDetailRead
-    order_id: str = Field(description="the order the case held (for a document_unacknowledged case: the document)")
-    order_status: str | None = Field(
-        description="the order's status after the resolution and the rules that followed; null for a document's case"
+    order_id: str | None = Field(
+        description="the order the case held; null for a case about a subscription or a document"
     )
+    order_status: str | None = Field(
+        description="the order's status after the resolution and the rules that followed; null without an order"
+    )
+    subscription_id: str | None = Field(
+        description="the subscription the case concerns (re_enable enabled it again); null for other subjects"
+    )
+    document_id: str | None = Field(description="the document the case concerns (close closed it); null for others")
     events: list[str] = Field(description="the events the resolution recorded, in order")
 
 
-@router.get("", summary="Find exception cases (by team, category, status, partner, overdue)")
+@router.get("", summary="Find exception cases (by team, category, status, partner, order, subscription, overdue)")
 def find_exception_cases(
     lightsoff: LightsoffDep,
     caller: ExceptionsReader,
@@ -111,6 +118,9 @@ def find_exception_cases(
     ] = None,
     partner: Annotated[str | None, Query(max_length=35)] = None,
     order_id: Annotated[str | None, Query(max_length=64)] = None,
+    subscription_id: Annotated[
+        str | None, Query(max_length=64, description="the cases about one subscription (category subscription_failing)")
+    ] = None,
     overdue: Annotated[bool, Query(description="only open or acknowledged cases past their due time")] = False,
     after: Annotated[str | None, Query(max_length=64, description="the next_after of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -122,6 +132,7 @@ def find_exception_cases(
         partner=partner,
         partners=caller.partners,
         order_id=order_id,
+        subscription_id=subscription_id,
         overdue_at=lightsoff.clock.now() if overdue else None,
         after=after,
         limit=limit,
@@ -163,7 +174,7 @@ async def comment_exception_case(
 
 @router.post(
     "/{exception_id}/resolve",
-    summary="Resolve the case with one of its actions; the order resumes where it stopped",
+    summary="Resolve the case with one of its actions; the order resumes where it stopped (or the subscription)",
     responses={**_CHANGES, 422: {"model": InvalidRequestRead, "description": "An action or parameter that is wrong"}},
 )
 async def resolve_exception_case(
@@ -175,7 +186,9 @@ async def resolve_exception_case(
     )
     return ResolvedRead(
         exception=ExceptionCaseDetailRead.detail(resolved.case, lightsoff.clock.now()),
-        order_id=resolved.order.order_id if resolved.order else resolved.case.order_id,
+        order_id=resolved.order.order_id if resolved.order else None,
         order_status=resolved.order.status.value if resolved.order else None,
+        subscription_id=resolved.case.subscription_id,
+        document_id=resolved.case.concerns(SubjectKind.DOCUMENT),
         events=list(resolved.events),
     )

@@ -284,7 +284,7 @@ def get_subscription(subscription_id: str, lightsoff: LightsoffDep, caller: Subs
 
 @router.patch(
     "/{subscription_id}",
-    summary="Enable (catches up in order), disable, or rotate the secret",
+    summary="Enable (catches up in order; resolves its open exception case), disable, or rotate the secret",
     responses=NOT_FOUND,
 )
 def update_subscription(
@@ -296,7 +296,8 @@ def update_subscription(
         new_secret=body.secret,
         rotation_overlap=timedelta(seconds=body.rotation_overlap_seconds),
     )
-    return SubscriptionSecretRead.with_secret(_service(lightsoff, caller).change(subscription_id, change))
+    changed = _service(lightsoff, caller).change(subscription_id, change, by=caller.subject)
+    return SubscriptionSecretRead.with_secret(changed)
 
 
 @router.delete("/{subscription_id}", status_code=204, summary="Unsubscribe; its queue goes too", responses=NOT_FOUND)

@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from lightsoff.domain.events import ExceptionEscalated, ExceptionRaised
@@ -41,7 +42,7 @@ class MailContext:
 def raised_mail(event: ExceptionRaised, event_id: str, to: Sequence[str], context: MailContext) -> Mail:
     """The owning team's mail about a new case."""
     link = context.case_url(event.exception_id)
-    where = _where(event.order_id, event.line_no)
+    where = _where(event.order_id, event.line_no, event.subscription_id)
     subject = f"{SUBJECT_PREFIX} {event.exception_id} {event.category} ({event.severity}): {where}"
     if event.partner:
         subject += f" - {event.partner} PO {event.po_number or '?'}"
@@ -55,8 +56,9 @@ def raised_mail(event: ExceptionRaised, event_id: str, to: Sequence[str], contex
             ("Link", link),
             ("Category", _category(event.category, event.rule)),
             ("Severity", event.severity),
-            ("Order", where.removeprefix("order ")),
+            ("Order", where.removeprefix("order ") if event.order_id else None),
             ("Partner", f"{event.partner}, PO {event.po_number or '?'}" if event.partner else None),
+            *_subscription_facts(event.subscription_id, event.details),
             ("Due", _time(event.due_at)),
             ("Suggested", _suggestion(event.suggestion)),
         ),
@@ -81,7 +83,7 @@ def escalated_mail(
 ) -> Mail:
     """The escalation contacts' mail about a case nobody handled in time; it replies to the case's first mail."""
     link = context.case_url(case.exception_id)
-    where = _where(case.order_id, case.line_no)
+    where = _where(case.order_id, case.line_no, case.subscription_id)
     subject = f"{SUBJECT_PREFIX} Overdue: {case.exception_id} {case.category} ({case.severity.value}): {where}"
     lines = [
         f"Exception case {case.exception_id} of team {event.team} was due {_time(case.due_at)} and is still "
@@ -94,8 +96,9 @@ def escalated_mail(
             ("Link", link),
             ("Category", case.category),
             ("Severity", case.severity.value),
-            ("Order", where.removeprefix("order ")),
+            ("Order", where.removeprefix("order ") if case.order_id else None),
             ("Partner", f"{case.partner}, PO {case.po_number or '?'}" if case.partner else None),
+            *_subscription_facts(case.subscription_id, case.details),
             ("Raised", _time(case.raised_at)),
             ("Due", _time(case.due_at)),
             ("Status", case.status.value + (f" (by {case.acknowledged_by})" if case.acknowledged_by else "")),
@@ -122,8 +125,24 @@ def _wrapped(text: str) -> list[str]:
     return textwrap.wrap(text, width=72, break_long_words=False, break_on_hyphens=False) or [""]
 
 
-def _where(order_id: str, line_no: int | None) -> str:
+def _where(order_id: str | None, line_no: int | None, subscription_id: str | None = None) -> str:
+    if order_id is None:
+        return f"subscription {subscription_id}"
     return f"order {order_id}" + (f" line {line_no}" if line_no is not None else "")
+
+
+def _subscription_facts(subscription_id: str | None, details: dict[str, Any] | None) -> list[tuple[str, str | None]]:
+    """A subscription's case: which one, where it points, since when it fails, and the last error."""
+    if subscription_id is None:
+        return []
+    details = details or {}
+    since = details.get("failing_since")
+    return [
+        ("Subscr.", subscription_id),
+        ("URL", details.get("url")),
+        ("Failing", _time(datetime.fromisoformat(since)) + " (since)" if since else None),
+        ("Error", details.get("last_error")),
+    ]
 
 
 def _time(at: datetime) -> str:

@@ -28,7 +28,8 @@ _log = structlog.get_logger("lightsoff.escalation")
 @dataclass(frozen=True, slots=True)
 class Escalation:
     exception_id: str
-    order_id: str
+    order_id: str | None
+    """None for a case about a subscription"""
     team: str
     due_at: datetime
     notified: tuple[str, ...]
