@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -42,8 +43,8 @@ def add_folder(profile: Path, folder: str) -> None:
     """Give the partner ``documents.inbound_folder``, in its documents section if it has one."""
     text = profile.read_text()
     line = f"  inbound_folder: {folder}\n"
-    has_section = "\ndocuments:\n" in text
-    text = text.replace("\ndocuments:\n", "\ndocuments:\n" + line) if has_section else text + "documents:\n" + line
+    section = re.search(r"^documents:.*\n", text, flags=re.MULTILINE)  # the key may carry a comment
+    text = text[: section.end()] + line + text[section.end() :] if section else text + "documents:\n" + line
     profile.write_text(text)
 
 
