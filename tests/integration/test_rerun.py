@@ -112,9 +112,12 @@ def test_a_real_rerun_takes_the_order_and_a_second_one_finds_it_a_duplicate(
     first = start(strict(demo_reference_data, customer_skus={}))
     message_id = received(first, x12_850("PO-RERUN-2", ["VP*WID-100", "BP*A-7788"]))
     today = start(strict(demo_reference_data))
+    assert counts(today)["outbound_documents"] == 1, "the 997 the partner got when the 850 came in"
 
     real = today.rerun.rerun(message_id, dry_run=False)
     assert real.rerun_message_id not in (None, message_id)
+    assert real.acknowledgement is None
+    assert counts(today)["outbound_documents"] == 1, "a re-run sends the partner no second 997"
     [order] = real.orders
     assert order.now is not None
     assert order.now.status == "accepted"

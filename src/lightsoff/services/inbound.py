@@ -61,6 +61,8 @@ _log = structlog.get_logger("lightsoff.inbound")
 FORMATS = ("x12", "edifact", "csv", "xlsx", "email", "json")
 """What ``receive`` reads; ``json`` is one canonical order, as ``POST /v1/orders`` takes it."""
 DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+RERUN = "rerun"
+"""The channel of a document taken in again from the archive (services/rerun.py): no acknowledgement goes back."""
 CONTENT_TYPES = {
     "x12": "application/edi-x12",
     "edifact": "application/edifact",
@@ -88,7 +90,7 @@ class InboundDocument:
     """Named by the caller (``x12``, ``edifact``, ``csv``, ``xlsx``, ``email``); else detected from the content."""
     partner: str | None = None
     """Named by the caller or the drop folder's owner; else from the envelope or the sender's address."""
-    channel: str = "api"
+    channel: str = "api"  # "api" | "folder" | "email" | RERUN
     """``api``, ``folder``, ``email`` or ``rerun``."""
     allowed_partners: frozenset[str] | None = None
     """A partner-confined client's partners (None: all)."""
@@ -542,9 +544,10 @@ class DocumentIntake:
         """One 997/999 per X12 document, one CONTRL per EDIFACT interchange (an e-mail's EDI attachments too).
 
         An acknowledgement that cannot be written (an envelope id X12 cannot carry back) is a problem of the
-        document, not a failure of it: the orders taken stay taken.
+        document, not a failure of it: the orders taken stay taken. A re-run of an archived document sends
+        none: the partner had its acknowledgement when the document first came in.
         """
-        if partner is None or partner.documents.functional_ack is FunctionalAck.NONE:
+        if partner is None or partner.documents.functional_ack is FunctionalAck.NONE or message.channel == RERUN:
             return (), []
         ids: list[str] = []
         problems: list[DocumentProblem] = []

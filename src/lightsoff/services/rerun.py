@@ -23,7 +23,7 @@ from typing import Any
 from lightsoff.domain.errors import NotFound
 from lightsoff.domain.messages import InboundMessage
 from lightsoff.domain.orders import Order
-from lightsoff.services.inbound import DocumentIntake, InboundDocument, InboundOutcome
+from lightsoff.services.inbound import RERUN, DocumentIntake, InboundDocument, InboundOutcome
 from lightsoff.services.ports import UnitOfWork, UnitOfWorkFactory
 
 DryRun = Callable[[], AbstractContextManager[UnitOfWorkFactory]]
@@ -170,7 +170,7 @@ def _document(message: InboundMessage, partners: Collection[str] | None, client_
         content_type=message.content_type,
         format="json" if is_json else named.get("format"),
         partner=named.get("partner") or (message.partner if is_json else None),
-        channel="rerun",
+        channel=RERUN,
         allowed_partners=frozenset(partners) if partners is not None else None,
         client_id=client_id,
         correlation_id=message.correlation_id or message.message_id,
