@@ -7,12 +7,12 @@ Writing files and waiting on the database is blocking I/O, so they run in a thre
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
 
+from lightsoff.background import BackgroundThread
 from lightsoff.domain.errors import LightsoffError
 from lightsoff.domain.reference_data import ReferenceData
 from lightsoff.services.document_delivery import FolderDelivery
@@ -55,20 +55,12 @@ def build_outbound(
     )
 
 
-class DocumentThread:
+class DocumentThread(BackgroundThread):
     """Runs ``OutboundDocuments.run_once`` every few seconds until stopped."""
 
     def __init__(self, outbound: OutboundDocuments) -> None:
+        super().__init__("lightsoff-documents")
         self._outbound = outbound
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="lightsoff-documents", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 35.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
 
     def _main(self) -> None:
         while not self._stop.is_set():

@@ -7,7 +7,6 @@ a failed mail again, the services decide.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from email.utils import parseaddr
 
 import structlog
 
+from lightsoff.background import BackgroundThread
 from lightsoff.connectors.smtp import Security, SmtpMailer, SmtpSettings
 from lightsoff.domain.errors import LightsoffError
 from lightsoff.domain.reference_data import ReferenceData
@@ -84,21 +84,13 @@ def build_notifications(
     return Notifications(escalator, notifier, *every)
 
 
-class NotificationThread:
+class NotificationThread(BackgroundThread):
     """Raises cases for unacknowledged documents, escalates overdue cases and mails new ones, each on its
     interval, until stopped."""
 
     def __init__(self, notifications: Notifications) -> None:
+        super().__init__("lightsoff-notify")
         self._notifications = notifications
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="lightsoff-notify", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 35.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
 
     def _main(self) -> None:
         n = self._notifications

@@ -9,7 +9,6 @@ documents in is blocking work, kept off the API's event loop).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from lightsoff.background import BackgroundThread
 from lightsoff.connectors.folder import (
     DropFolder,
     FileDeferred,
@@ -119,20 +119,12 @@ def log_event(event: WatchEvent) -> None:
         _log.warning(describe(event), partner=event.folder.partner)
 
 
-class WatchThread:
+class WatchThread(BackgroundThread):
     """Scans the drop folders every ``poll_seconds`` until stopped."""
 
     def __init__(self, watcher: FolderWatcher) -> None:
+        super().__init__("lightsoff-watch")
         self._watcher = watcher
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="lightsoff-watch", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 35.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
 
     def _main(self) -> None:
         while not self._stop.is_set():

@@ -1,0 +1,26 @@
+"""A daemon thread that runs one loop of ``serve``'s background work until it is told to stop.
+
+``serve`` runs several (notifications and escalation, order responses and document delivery, drop
+folders) beside the API; each subclass writes its loop in ``_main`` and waits on ``self._stop``
+between rounds, so that ``stop`` ends it within one wait, not one interval.
+"""
+
+from __future__ import annotations
+
+import threading
+
+
+class BackgroundThread:
+    def __init__(self, name: str) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 35.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _main(self) -> None:
+        raise NotImplementedError
