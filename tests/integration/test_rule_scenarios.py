@@ -16,6 +16,7 @@ import pytest
 
 from lightsoff.domain.messages import MessageOutcome as Out
 from lightsoff.domain.orders import OrderStatus as St
+from lightsoff.rules.catalog import RULES
 from lightsoff.settings import Settings
 from lightsoff.testing import FakeClock
 from tests.integration.rules_world import SHIP, World, WorldFactory, item, order, world_factory
@@ -197,6 +198,7 @@ SCENARIOS = [
         Out.REJECTED,
         policy={"outcomes": {"discontinued_product": "reject"}},
         rejections=(("discontinued_product", "$.lines[0].sku"),),
+        says="Order another product, or leave the line out.",
     ),
     # unknown customer SKU: code list, then GTIN, else review
     Scenario("item/by code list", order(item(1, customer_sku="C-100", quantity=24)), Out.ACCEPTED, St.VALIDATED, OK),
@@ -216,6 +218,7 @@ SCENARIOS = [
         Out.REJECTED,
         policy={"outcomes": {"unknown_product": "reject"}},
         rejections=(("unknown_product", "$.lines[0].customer_sku"),),
+        says="Send an item number from the catalogue",
     ),
     # malformed but correctable
     Scenario(
@@ -351,6 +354,7 @@ SCENARIOS = [
         Out.REJECTED,
         policy={"outcomes": {"quantity_limits": "reject"}},
         rejections=(("quantity_limits", "$.lines[0].quantity"),),
+        says="Order at most",
     ),
     # requested ship date in the past or inside the lead time
     Scenario(
@@ -404,6 +408,7 @@ SCENARIOS = [
         Out.REJECTED,
         policy={"outcomes": {"unknown_ship_to": "reject"}},
         rejections=(("unknown_ship_to", "$.ship_to.code"),),
+        says="Send one of the ship-to codes agreed for SHOP",
     ),
     # every finding at once
     Scenario(
@@ -462,9 +467,17 @@ def test_scenario(scenario: Scenario, world: WorldFactory) -> None:
     check_corrections_recorded(w, result.order.order_id, scenario)
 
 
+OPERATOR_WORDS = ("Approve", "approve", "revalidate", "Release", "release", "reject the")
+"""The options of an exception case: a sender whose order is refused can take none of them."""
+
+
 def check_rejection(w: World, scenario: Scenario, result: Any) -> None:
     assert [(p.code, p.path) for p in result.problems] == list(scenario.rejections)
     assert all(p.message for p in result.problems)
+    rule_problems = [p for p in result.problems if p.code in RULES]
+    assert not [p.message for p in rule_problems if any(word in p.message for word in OPERATOR_WORDS)]
+    if scenario.says:
+        assert scenario.says in result.problems[0].message
     assert w.all_events()[-1][1] == "order.rejected"
     archived = w.lightsoff.queries.message(result.message_id)
     assert [error["code"] for error in archived.detail["errors"]] == [code for code, _ in scenario.rejections]

@@ -8,6 +8,7 @@ from datetime import timedelta
 from lightsoff.domain.corrections import Correction
 from lightsoff.rules.catalog import SHIP_DATE
 from lightsoff.rules.draft import Draft
+from lightsoff.rules.findings import Say
 
 
 def check_ship_date(draft: Draft) -> None:
@@ -35,9 +36,11 @@ def check_ship_date(draft: Draft) -> None:
     draft.propose(
         SHIP_DATE,
         change,
-        message=(
-            f"The requested ship date {requested} {why}. Approve {earliest}, set another ship date, release the "
-            "order as requested (expediting it), or reject the order."
+        message=Say(
+            f"The requested ship date {requested} {why}.",
+            f"Approve {earliest}, set another ship date, release the order as requested (expediting it), or "
+            "reject the order.",
+            f"Send a requested ship date on or after {earliest}.",
         ),
         actions=("approve", "set_ship_date", "release", "reject_order"),
         suggestion={"action": "set_ship_date", "parameters": {"ship_date": earliest.isoformat()}},

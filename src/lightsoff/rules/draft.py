@@ -17,7 +17,7 @@ from lightsoff.domain.customer_order import CustomerOrder, OrderLine
 from lightsoff.domain.policy import DEFAULT_POLICY, PartnerPolicy, RuleOutcome
 from lightsoff.domain.reference_data import Partner, ReferenceData
 from lightsoff.rules.catalog import RULES
-from lightsoff.rules.findings import Finding
+from lightsoff.rules.findings import Finding, Say
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,7 @@ class Draft:
         rule: str,
         change: Callable[[], list[Correction]],
         *,
-        message: str,
+        message: Say,
         actions: tuple[str, ...],
         suggestion: dict[str, Any],
         line_no: int | None = None,
@@ -112,7 +112,7 @@ class Draft:
         self.findings.append(
             Finding(
                 rule,
-                message,
+                message.to(outcome),
                 actions,
                 line_no,
                 field_name,
@@ -123,14 +123,14 @@ class Draft:
         return False
 
     def find(
-        self, rule: str, message: str, actions: tuple[str, ...], *, line_no: int | None = None, field_name: str = "$"
+        self, rule: str, message: Say, actions: tuple[str, ...], *, line_no: int | None = None, field_name: str = "$"
     ) -> None:
         """Something the rule cannot fix: reviewed, unless the policy rejects (or accepts) it."""
         outcome = self.outcome(rule)
         if outcome is RuleOutcome.ACCEPT or self.waived(rule, line_no):
             return
         decided = RuleOutcome.REJECT if outcome is RuleOutcome.REJECT else RuleOutcome.REVIEW
-        self.findings.append(Finding(rule, message, actions, line_no, field_name, decided))
+        self.findings.append(Finding(rule, message.to(decided), actions, line_no, field_name, decided))
 
     def set_line(self, rule: str, line_no: int, reason: str, **changes: Any) -> list[Correction]:
         """Change fields of a line, one correction per field that changes."""

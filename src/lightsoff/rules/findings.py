@@ -9,6 +9,26 @@ from lightsoff.domain.policy import RuleOutcome
 
 
 @dataclass(frozen=True, slots=True)
+class Say:
+    """What a rule says about a finding, to the two people who may read it.
+
+    The same problem is an exception case for an operator (the options are the case's actions) or, when
+    the partner's policy refuses the order, a 422 for the sender, who cannot approve or release
+    anything and needs to know what to send instead.
+    """
+
+    problem: str
+    """What is wrong and why it matters."""
+    options: str
+    """For the operator: the ways out of the case."""
+    fix: str
+    """For the sender: what to send instead."""
+
+    def to(self, outcome: RuleOutcome) -> str:
+        return f"{self.problem} {self.fix if outcome is RuleOutcome.REJECT else self.options}"
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     """The rule's id, which is also the exception category it routes by."""

@@ -12,7 +12,7 @@ from lightsoff.domain.customer_order import CustomerOrder
 from lightsoff.domain.policy import RepeatOrders, RuleOutcome
 from lightsoff.rules.catalog import REPEAT_ORDER, SUSPECTED_DUPLICATE
 from lightsoff.rules.draft import Draft
-from lightsoff.rules.findings import Finding
+from lightsoff.rules.findings import Finding, Say
 
 
 def signature(order: CustomerOrder) -> str:
@@ -33,9 +33,13 @@ def check_duplicate(draft: Draft) -> bool:
     window = draft.policy.duplicate_window_days
     draft.find(
         SUSPECTED_DUPLICATE,
-        f"PO {draft.order.po_number!r} has the same ship-to and lines as PO {other.po_number!r} ({other.order_id}), "
-        f"received within the last {window} days: it may be sent twice under two numbers. Release it if both are "
-        "wanted, or reject this order.",
+        Say(
+            f"PO {draft.order.po_number!r} has the same ship-to and lines as PO {other.po_number!r} "
+            f"({other.order_id}), received within the last {window} days: it may be sent twice under two numbers.",
+            "Release it if both are wanted, or reject this order.",
+            f"If PO {other.po_number!r} already covers it, nothing more is needed; if both are wanted, ask the "
+            "manufacturer's customer service to take this one.",
+        ),
         ("release", "reject_order"),
         field_name="$.po_number",
     )

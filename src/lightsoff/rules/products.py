@@ -19,6 +19,7 @@ from lightsoff.rules.catalog import (
     UNIT_OF_MEASURE,
 )
 from lightsoff.rules.draft import Draft
+from lightsoff.rules.findings import Say
 
 CASE = "CS"
 PALLET = "PL"
@@ -33,7 +34,11 @@ def normalize_units(draft: Draft) -> None:
         draft.propose(
             MALFORMED_DATA,
             partial(draft.set_line, MALFORMED_DATA, line_no, f"unit {line.uom!r} is written {ours!r} here", uom=ours),
-            message=f"Line {line_no}: unit {line.uom!r} is read as {ours!r}. Approve {ours!r}, or set the unit.",
+            message=Say(
+                f"Line {line_no}: unit {line.uom!r} is read as {ours!r}.",
+                f"Approve {ours!r}, or set the unit.",
+                f"Send the unit as {ours!r}.",
+            ),
             actions=("approve", "set_uom", "reject_line"),
             suggestion={"action": "set_uom", "parameters": {"uom": ours}},
             line_no=line_no,
@@ -74,10 +79,12 @@ def _successor(draft: Draft, line_no: int, product: Product) -> Product | None:
                 f"{product.sku} is {status.value}; {successor.sku} replaces it",
                 sku=successor.sku,
             ),
-            message=(
+            message=Say(
                 f"Line {line_no}: {product.sku} ({product.description}) is {status.value}; {successor.sku} "
-                f"({successor.description}) replaces it. Partner {draft.order.partner} has not agreed to "
-                f"substitutes, so approve {successor.sku}, substitute another SKU, or reject the line."
+                f"({successor.description}) replaces it.",
+                f"Partner {draft.order.partner} has not agreed to substitutes, so approve {successor.sku}, "
+                "substitute another SKU, or reject the line.",
+                f"Order {successor.sku} instead.",
             ),
             actions=("approve", "substitute_sku", "reject_line", "reject_order"),
             suggestion={"action": "substitute_sku", "parameters": {"sku": successor.sku}},
@@ -93,8 +100,12 @@ def _successor(draft: Draft, line_no: int, product: Product) -> Product | None:
         return product
     draft.find(
         DISCONTINUED_PRODUCT,
-        f"Line {line_no}: {product.sku} ({product.description}) is {status.value} and has no active successor, "
-        "so it cannot be made. Substitute another SKU, or reject the line.",
+        Say(
+            f"Line {line_no}: {product.sku} ({product.description}) is {status.value} and has no active "
+            "successor, so it cannot be made.",
+            "Substitute another SKU, or reject the line.",
+            "Order another product, or leave the line out.",
+        ),
         ("substitute_sku", "reject_line", "reject_order"),
         line_no=line_no,
         field_name=draft.path(line_no, "sku"),
@@ -112,8 +123,11 @@ def _unit(draft: Draft, line_no: int, product: Product) -> bool:
     if factor is None:
         draft.find(
             UNIT_OF_MEASURE,
-            f"Line {line_no}: unit {line.uom!r} cannot be converted to {product.sku}'s unit {product.uom}. "
-            f"Set the quantity in {product.uom}, or reject the line.",
+            Say(
+                f"Line {line_no}: unit {line.uom!r} cannot be converted to {product.sku}'s unit {product.uom}.",
+                f"Set the quantity in {product.uom}, or reject the line.",
+                f"Send the quantity in {product.uom}.",
+            ),
             ("set_quantity", "reject_line"),
             line_no=line_no,
             field_name=draft.path(line_no, "uom"),
@@ -130,9 +144,10 @@ def _unit(draft: Draft, line_no: int, product: Product) -> bool:
             quantity=quantity,
             uom=product.uom,
         ),
-        message=(
-            f"Line {line_no}: {line.quantity} {line.uom} is {quantity} {product.uom} of {product.sku}. Approve "
-            f"{quantity} {product.uom}, set another quantity, or reject the line."
+        message=Say(
+            f"Line {line_no}: {line.quantity} {line.uom} is {quantity} {product.uom} of {product.sku}.",
+            f"Approve {quantity} {product.uom}, set another quantity, or reject the line.",
+            f"Send the quantity in {product.uom}: {quantity} {product.uom}.",
         ),
         actions=("approve", "set_quantity", "reject_line"),
         suggestion={"action": "set_quantity", "parameters": {"quantity": str(quantity)}},
@@ -168,11 +183,12 @@ def _pack(draft: Draft, line_no: int, product: Product) -> None:
             f"to {rounded}",
             quantity=rounded,
         ),
-        message=(
+        message=Say(
             f"Line {line_no}: {line.quantity} {product.uom} of {product.sku} is not a multiple of its case pack "
             f"({product.case_pack}); the nearest full cases ({rounded}) change the quantity by {change:.0%}, "
-            f"more than the {policy.rounding_tolerance:.0%} partner {draft.order.partner} allows without asking. "
-            f"Approve {rounded}, set another quantity, release the line as ordered, or reject it."
+            f"more than the {policy.rounding_tolerance:.0%} partner {draft.order.partner} allows without asking.",
+            f"Approve {rounded}, set another quantity, release the line as ordered, or reject it.",
+            f"Order in full cases of {product.case_pack} {product.uom} (for example {rounded}).",
         ),
         actions=("approve", "set_quantity", "release", "reject_line"),
         suggestion={"action": "set_quantity", "parameters": {"quantity": str(rounded)}},
@@ -196,10 +212,11 @@ def _limits(draft: Draft, line_no: int, product: Product) -> None:
         lambda: draft.set_line(
             QUANTITY_LIMITS, line_no, f"{product.sku}'s {word} order quantity is {bound}", quantity=bound
         ),
-        message=(
+        message=Say(
             f"Line {line_no}: {line.quantity} {product.uom} of {product.sku} is "
-            f"{'below' if word == 'minimum' else 'above'} its {word} order quantity of {bound}. Approve {bound}, "
-            "set another quantity, release the line as ordered, or reject it."
+            f"{'below' if word == 'minimum' else 'above'} its {word} order quantity of {bound}.",
+            f"Approve {bound}, set another quantity, release the line as ordered, or reject it.",
+            f"Order {'at least' if word == 'minimum' else 'at most'} {bound} {product.uom} of {product.sku}.",
         ),
         actions=("approve", "set_quantity", "release", "reject_line"),
         suggestion={"action": "set_quantity", "parameters": {"quantity": str(bound)}},

@@ -18,6 +18,7 @@ from lightsoff.domain.customer_order import OrderLine
 from lightsoff.domain.reference_data import Partner
 from lightsoff.rules.catalog import MALFORMED_DATA, UNKNOWN_PARTNER, UNKNOWN_PRODUCT, UNKNOWN_SHIP_TO
 from lightsoff.rules.draft import Draft
+from lightsoff.rules.findings import Say
 
 
 def _loose(code: str) -> str:
@@ -31,8 +32,11 @@ def check_partner(draft: Draft) -> None:
     code = draft.order.partner
     draft.find(
         UNKNOWN_PARTNER,
-        f"Partner {code!r} has no profile, so its item codes, ship-to codes and policy are unknown. "
-        f"Add a partner profile for {code!r} and revalidate the order, or reject it.",
+        Say(
+            f"Partner {code!r} has no profile, so its item codes, ship-to codes and policy are unknown.",
+            f"Add a partner profile for {code!r} and revalidate the order, or reject it.",
+            "Check the partner code: send the code the manufacturer set up for you.",
+        ),
         ("revalidate", "reject_order"),
         field_name="$.partner",
     )
@@ -56,9 +60,10 @@ def check_ship_to(draft: Draft) -> None:
         draft.propose(
             MALFORMED_DATA,
             change,
-            message=(
-                f"Ship-to {why} of partner {partner.code}. "
-                f"Approve to ship to {fixed!r}, set another ship-to, or reject the order."
+            message=Say(
+                f"Ship-to {why} of partner {partner.code}.",
+                f"Approve to ship to {fixed!r}, set another ship-to, or reject the order.",
+                f"Send ship-to code {fixed!r}.",
             ),
             actions=("approve", "set_ship_to", "reject_order"),
             suggestion={"action": "set_ship_to", "parameters": {"code": fixed}},
@@ -68,9 +73,13 @@ def check_ship_to(draft: Draft) -> None:
             return
     draft.find(
         UNKNOWN_SHIP_TO,
-        f"Ship-to {code!r} is not a location of partner {partner.code} ({partner.name}), so the order cannot "
-        f"be planned for delivery. Add {code!r} to the partner's ship-to list and revalidate, set another "
-        "ship-to on the order, or reject it.",
+        Say(
+            f"Ship-to {code!r} is not a location of partner {partner.code} ({partner.name}), so the order cannot "
+            "be planned for delivery.",
+            f"Add {code!r} to the partner's ship-to list and revalidate, set another ship-to on the order, or "
+            "reject it.",
+            f"Send one of the ship-to codes agreed for {partner.code}: {', '.join(sorted(partner.ship_to)[:5])}.",
+        ),
         ("set_ship_to", "revalidate", "reject_order"),
         field_name="$.ship_to.code",
     )
@@ -142,9 +151,10 @@ def _fix_code(draft: Draft, line: OrderLine, name: str, fixed: str, sku: str) ->
         lambda: draft.set_line(
             MALFORMED_DATA, line.line_no, f"{before!r} is written differently from {fixed!r}", **{name: fixed}
         ),
-        message=(
-            f"Line {line.line_no}: item {before!r} is written differently from {fixed!r}. Approve to order "
-            f"SKU {sku}, substitute another SKU, or reject the line."
+        message=Say(
+            f"Line {line.line_no}: item {before!r} is written differently from {fixed!r}.",
+            f"Approve to order SKU {sku}, substitute another SKU, or reject the line.",
+            f"Send item {fixed!r}.",
         ),
         actions=("approve", "substitute_sku", "reject_line"),
         suggestion={"action": "substitute_sku", "parameters": {"sku": sku}},
@@ -154,7 +164,7 @@ def _fix_code(draft: Draft, line: OrderLine, name: str, fixed: str, sku: str) ->
     return sku if applied else None
 
 
-def _unknown_message(draft: Draft, line: OrderLine) -> str:
+def _unknown_message(draft: Draft, line: OrderLine) -> Say:
     given = ", ".join(
         f"{label} {value!r}"
         for label, value in (("SKU", line.sku), ("customer SKU", line.customer_sku), ("GTIN", line.gtin))
@@ -162,8 +172,9 @@ def _unknown_message(draft: Draft, line: OrderLine) -> str:
     )
     partner = draft.partner
     where = "the product master" if partner is None else f"the product master or {partner.code}'s code list"
-    return (
-        f"Line {line.line_no}: {given} matches no product in {where}, so lightsoff cannot tell what to make or "
-        f"ship. Map the item for partner {draft.order.partner} and revalidate, substitute a SKU on the line, "
-        "or reject the line."
+    return Say(
+        f"Line {line.line_no}: {given} matches no product in {where}, so lightsoff cannot tell what to make or ship.",
+        f"Map the item for partner {draft.order.partner} and revalidate, substitute a SKU on the line, or reject "
+        "the line.",
+        "Send an item number from the catalogue agreed with the manufacturer (its SKU, your item code or its GTIN).",
     )
