@@ -103,7 +103,8 @@ def problems(lightsoff: Lightsoff, proposal: ProposedShipment) -> list[tuple[str
 
 
 def test_every_problem_is_named_with_its_path_and_nothing_is_recorded(lightsoff: Lightsoff) -> None:
-    good, held = order(lightsoff), order(lightsoff, lines=[line(1, sku="NOPE")])
+    good = order(lightsoff, lines=[line(1, sku="WID-100", quantity=120)])  # 9999 is more, whatever ran before
+    held = order(lightsoff, lines=[line(1, sku="NOPE")])
     bolts = order(lightsoff, partner="BOLT")
     bad_digit = GIVEN_SSCC[:-1] + str((int(GIVEN_SSCC[-1]) + 1) % 10)
     proposal = shipment(
