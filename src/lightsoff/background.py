@@ -7,7 +7,20 @@ between rounds, so that ``stop`` ends it within one wait, not one interval.
 
 from __future__ import annotations
 
+import signal
 import threading
+
+
+def stop_on_ctrl_c() -> None:
+    """Ctrl-C (SIGINT) raises KeyboardInterrupt in this process, whatever its parent did with it.
+
+    Python turns SIGINT into KeyboardInterrupt only when the parent left it alone; started by a parent
+    that ignores it (``nohup``, a shell's background job, some CI runners and service managers), a
+    long-running command would ignore Ctrl-C and a supervisor's SIGINT for good. ``serve`` and
+    ``watch`` call this first, so they stop however they were started.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 class BackgroundThread:

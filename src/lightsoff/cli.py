@@ -26,6 +26,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from lightsoff.api.app import create_app
+from lightsoff.background import BackgroundThread, stop_on_ctrl_c
 from lightsoff.bootstrap import Lightsoff, SystemClock, bootstrap, ensure_demo_client
 from lightsoff.config.loader import load_reference_data
 from lightsoff.connectors.folder import FolderWatcher
@@ -125,6 +126,7 @@ def serve(
     demo: Annotated[bool, typer.Option(help="load the demo configuration unless LIGHTSOFF_CONFIG_DIR is set")] = False,
 ) -> None:
     """Serve the API (and, in the embedded default, everything else in the same process)."""
+    stop_on_ctrl_c()
     settings = load_settings(host=host, port=port)
     if demo and settings.config_dir is None:
         settings = settings.model_copy(update={"config_dir": DEMO_CONFIG_DIR})
@@ -135,16 +137,15 @@ def serve(
     watching = WatchThread(prepared(watcher, strict=False)) if watcher.folders else None
     credentials = demo_client(lightsoff) if demo and lightsoff.security.enabled else None
     print_banner(lightsoff, credentials)
-    relay = RelayThread(lightsoff) if settings.relay_embedded else None
-    if relay is not None:
-        relay.start()
-    notifications = NotificationThread(lightsoff.notifications)
-    notifications.start()
-    if watching is not None:
-        watching.start()
-    documents = DocumentThread(lightsoff.outbound)
-    documents.start()
-    try:
+    background: list[RelayThread | BackgroundThread] = []
+    try:  # Ctrl-C may come while these start: whatever started is stopped
+        if settings.relay_embedded:
+            background.append(RelayThread(lightsoff))
+            background[-1].start()
+        for loop in (NotificationThread(lightsoff.notifications), watching, DocumentThread(lightsoff.outbound)):
+            if loop is not None:
+                background.append(loop)
+                loop.start()
         uvicorn.run(
             create_app(lightsoff),
             host=settings.host,
@@ -154,13 +155,11 @@ def serve(
             server_header=False,
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )
+    except KeyboardInterrupt:  # before uvicorn took Ctrl-C over; after, it stops by itself
+        pass
     finally:
-        if watching is not None:
-            watching.stop()
-        documents.stop()
-        notifications.stop()
-        if relay is not None:
-            relay.stop()
+        for started in reversed(background):
+            started.stop()
 
 
 def configured_watcher(lightsoff: Lightsoff) -> FolderWatcher:

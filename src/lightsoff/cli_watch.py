@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from lightsoff.background import stop_on_ctrl_c
 from lightsoff.bootstrap import Lightsoff
 from lightsoff.cli import (
     app,
@@ -40,6 +41,7 @@ def watch(
     once: Annotated[bool, typer.Option(help="take in what is whole now, then stop (for cron)")] = False,
 ) -> None:
     """Watch every partner's drop folder (documents.inbound_folder) and take in the files that appear."""
+    stop_on_ctrl_c()
     with running(logged(load_settings())) as lightsoff:
         require_current_schema(lightsoff)
         watcher = _watcher(lightsoff)

@@ -27,6 +27,13 @@ from tests.conftest import PostgresServer
 from tests.factories import line, order_json
 
 LIGHTSOFF = [sys.executable, "-m", "lightsoff.cli"]
+IGNORING_CTRL_C = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'lightsoff.cli', *sys.argv[1:]])",
+]
+"""``lightsoff`` started with SIGINT ignored, as nohup, a shell's background job or a CI runner leaves it."""
 HEAD = migrate.head_revision()
 
 
@@ -150,6 +157,17 @@ def free_port() -> int:
         return port
 
 
+def stop(process: subprocess.Popen[str], timeout: float = 30) -> None:
+    """Ctrl-C, and the process gone within ``timeout``; if not, killed (never left behind) and a failure."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise AssertionError(f"{process.args} did not stop on Ctrl-C within {timeout} s") from None
+
+
 def read_until(stream: IO[str], marker: str, timeout: float) -> list[str]:
     """Lines of ``stream`` up to the one containing ``marker``.
 
@@ -190,8 +208,7 @@ def served(env: dict[str, str]) -> Iterator[tuple[str, list[str]]]:
             time.sleep(0.1)
         yield base, banner
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=20)
+        stop(process)
 
 
 def healthy(base: str) -> bool:
@@ -238,7 +255,7 @@ def test_the_demo_secret_stays_the_same_across_restarts(env: dict[str, str], tmp
     secrets_seen = set()
     for _ in range(2):
         port = free_port()
-        command = [*LIGHTSOFF, "serve", "--demo"]
+        command = [*IGNORING_CTRL_C, "serve", "--demo"]  # and Ctrl-C comes right after the banner
         process = subprocess.Popen(
             command,
             env=env | {"LIGHTSOFF_PORT": str(port)},
@@ -251,8 +268,7 @@ def test_the_demo_secret_stays_the_same_across_restarts(env: dict[str, str], tmp
             [line] = [line for line in read_until(process.stdout, "demo client", 30) if "demo client" in line]
             secrets_seen.add(line.split("secret ")[1].strip())
         finally:
-            process.send_signal(signal.SIGINT)
-            process.communicate(timeout=20)
+            stop(process)
     assert len(secrets_seen) == 1
     assert oct((tmp_path / "data" / "demo-client.secret").stat().st_mode & 0o777) == "0o600"
 

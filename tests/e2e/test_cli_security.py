@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_cli import LIGHTSOFF, free_port, healthy, read_until, run
+from tests.e2e.test_cli import LIGHTSOFF, free_port, healthy, read_until, run, stop
 
 
 @pytest.fixture
@@ -47,8 +46,7 @@ def serving(env: dict[str, str]) -> Iterator[tuple[str, list[str]]]:
             assert process.poll() is None, "serve exited"
         yield base, banner
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=20)
+        stop(process)
 
 
 def test_the_demo_client_id_and_secret_can_be_set_for_scripted_setups(env: dict[str, str], tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
-from tests.e2e.test_cli import LIGHTSOFF, free_port, healthy, read_until, run
+from tests.e2e.test_cli import IGNORING_CTRL_C, LIGHTSOFF, free_port, healthy, read_until, run, stop
 from tests.integration.test_rerun import x12_850
 
 
@@ -124,8 +123,7 @@ def test_serve_watches_the_drop_folders_when_a_partner_has_one(watching: dict[st
             assert time.monotonic() < deadline, "serve did not take the file in"
             time.sleep(0.1)
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        stop(process)
     assert not (folder / "PO-2.edi").exists()
 
 
@@ -161,7 +159,7 @@ def test_watch_runs_until_interrupted_and_says_what_it_did(watching: dict[str, s
     folder = inbox(watching)
     folder.mkdir(parents=True)
     process = subprocess.Popen(
-        [*LIGHTSOFF, "watch"], env=watching, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        [*IGNORING_CTRL_C, "watch"], env=watching, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
     try:
         assert process.stdout is not None
@@ -171,8 +169,7 @@ def test_watch_runs_until_interrupted_and_says_what_it_did(watching: dict[str, s
         assert f"watching 1 drop folder(s): ACME {folder}\n" in lines
         assert "ACME PO-5.edi → done/PO-5.edi: message " in lines[-1]
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        stop(process)
     assert process.returncode == 0, "Ctrl-C is how watch is stopped: not an error"
 
 
@@ -208,5 +205,4 @@ def test_serve_starts_with_a_drop_folder_it_cannot_use_and_says_so(watching: dic
             assert time.monotonic() < deadline, "serve did not become healthy"
             time.sleep(0.1)
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        stop(process)
