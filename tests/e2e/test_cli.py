@@ -175,7 +175,15 @@ def read_until(stream: IO[str], marker: str, timeout: float) -> list[str]:
     buffer by an earlier readline(), and wait for nothing.
     """
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in iter(stream.readline, "")], daemon=True).start()
+
+    def pump() -> None:
+        try:
+            for line in iter(stream.readline, ""):
+                lines.put(line)
+        except (ValueError, OSError):  # the test stopped the process and closed its pipe meanwhile
+            return
+
+    threading.Thread(target=pump, daemon=True).start()
     seen: list[str] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
