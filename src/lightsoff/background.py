@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from abc import ABC, abstractmethod
 
 
 def stop_on_ctrl_c() -> None:
@@ -23,7 +24,7 @@ def stop_on_ctrl_c() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-class BackgroundThread:
+class BackgroundThread(ABC):
     def __init__(self, name: str) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
@@ -35,5 +36,6 @@ class BackgroundThread:
         self._stop.set()
         self._thread.join(timeout)
 
+    @abstractmethod
     def _main(self) -> None:
-        raise NotImplementedError
+        """The loop: a round of work, then ``self._stop.wait(interval)``, until it is set."""

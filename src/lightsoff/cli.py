@@ -155,8 +155,8 @@ def serve(
             server_header=False,
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )
-    except KeyboardInterrupt:  # before uvicorn took Ctrl-C over; after, it stops by itself
-        pass
+    except KeyboardInterrupt:  # before uvicorn took Ctrl-C over (after, it stops by itself): a clean stop
+        return
     finally:
         for started in reversed(background):
             started.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
 import shutil
@@ -14,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -42,12 +40,6 @@ def run(*args: str, env: dict[str, str], check: bool = False) -> subprocess.Comp
     if check and result.returncode != 0:
         raise AssertionError(f"lightsoff {' '.join(args)} failed ({result.returncode}): {result.stderr}")
     return result
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("LIGHTSOFF_")}
-    return clean | {"LIGHTSOFF_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
 
 
 def test_db_upgrade_creates_then_keeps_the_schema(env: dict[str, str], tmp_path: Path) -> None:
@@ -195,28 +187,6 @@ def read_until(stream: IO[str], marker: str, timeout: float) -> list[str]:
         if marker in line:
             return seen
     raise AssertionError(f"no line with {marker!r} within {timeout} s; got {seen}")
-
-
-@pytest.fixture
-def served(env: dict[str, str]) -> Iterator[tuple[str, list[str]]]:
-    """``lightsoff serve --demo`` on a free port, healthy: its base URL and the banner it printed."""
-    port = free_port()
-    env = env | {"LIGHTSOFF_PORT": str(port)}
-    run("db", "upgrade", env=env, check=True)
-    command = [*LIGHTSOFF, "serve", "--demo"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert process.stdout is not None
-        banner = read_until(process.stdout, "curl -sS -X POST", timeout=30)
-        deadline = time.monotonic() + 30
-        while not healthy(base):
-            assert process.poll() is None, "serve exited"
-            assert time.monotonic() < deadline, "serve did not become healthy"
-            time.sleep(0.1)
-        yield base, banner
-    finally:
-        stop(process)
 
 
 def healthy(base: str) -> bool:

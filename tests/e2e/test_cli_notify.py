@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
-
-import pytest
 
 from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
 from tests.e2e.test_cli import run
 from tests.factories import line, order_json
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("LIGHTSOFF_")}
-    return clean | {"LIGHTSOFF_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
 
 
 def test_escalate_escalates_an_overdue_case_once_and_says_mail_is_off(env: dict[str, str], tmp_path: Path) -> None:

@@ -9,17 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.e2e.test_cli import LIGHTSOFF, free_port, healthy, read_until, run, stop
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    import os  # noqa: PLC0415
-
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("LIGHTSOFF_")}
-    return clean | {"LIGHTSOFF_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
 
 
 def audit_rows(tmp_path: Path) -> list[tuple[str, str, str, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -16,13 +15,6 @@ import pytest
 from lightsoff.demo import CONFIG_DIR as DEMO_CONFIG_DIR
 from tests.e2e.test_cli import IGNORING_CTRL_C, LIGHTSOFF, free_port, healthy, read_until, run, stop
 from tests.integration.test_rerun import x12_850
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("LIGHTSOFF_")}
-    return clean | {"LIGHTSOFF_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
-
 
 FAST = {"LIGHTSOFF_WATCH_POLL_SECONDS": "0.1", "LIGHTSOFF_WATCH_SETTLE_SECONDS": "0.3"}
 

@@ -13,12 +13,12 @@ from lightsoff.services.delivery_ports import AttemptResult
 from lightsoff.services.ports import CaseQuery
 from lightsoff.settings import Settings
 from tests.delivery_support import append_events, fail_until_disabled
-from tests.e2e.test_cli import env, run  # noqa: F401 - env is a fixture
+from tests.e2e.test_cli import run
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
-def test_subscriptions_are_added_listed_disabled_and_enabled(env: dict[str, str]) -> None:  # noqa: F811
+def test_subscriptions_are_added_listed_disabled_and_enabled(env: dict[str, str]) -> None:
     run("db", "upgrade", env=env, check=True)
     added = run(
         "subscriptions",
@@ -44,14 +44,14 @@ def test_subscriptions_are_added_listed_disabled_and_enabled(env: dict[str, str]
     assert "0 dead letter(s) queued again" in run("dead-letters", "replay", "--all", env=env, check=True).stdout
 
 
-def test_a_bad_secret_is_refused_with_what_is_wrong(env: dict[str, str]) -> None:  # noqa: F811
+def test_a_bad_secret_is_refused_with_what_is_wrong(env: dict[str, str]) -> None:
     run("db", "upgrade", env=env, check=True)
     refused = run("subscriptions", "add", "https://erp.example/h", "--secret", "not base64!", env=env)
     assert refused.returncode == 2
     assert "whsec_" in refused.stderr
 
 
-def test_enabling_a_disabled_subscription_by_cli_resolves_its_case(env: dict[str, str]) -> None:  # noqa: F811
+def test_enabling_a_disabled_subscription_by_cli_resolves_its_case(env: dict[str, str]) -> None:
     run("db", "upgrade", env=env, check=True)
     added = run("subscriptions", "add", "https://erp.example/h", "--secret", SECRET, env=env, check=True)
     match = re.search(r"subscription_id: (sub_[0-9a-f]+)", added.stdout)
@@ -74,7 +74,7 @@ def test_enabling_a_disabled_subscription_by_cli_resolves_its_case(env: dict[str
 
 
 def test_dead_letters_are_listed_shown_and_replayed_and_events_resent_from_a_time(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
 ) -> None:
     run("db", "upgrade", env=env, check=True)
     added = run("subscriptions", "add", "https://erp.example/h", "--secret", SECRET, env=env, check=True)

@@ -9,13 +9,12 @@ from collections.abc import Callable
 import httpx
 
 from tests.e2e.delivery.inbox import Inbox
-from tests.e2e.test_cli import env, served  # noqa: F401 - fixtures
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
 def test_lightsoff_serve_delivers_an_orders_events_signed_and_in_order(
-    served: tuple[str, list[str]],  # noqa: F811
+    served: tuple[str, list[str]],
     inboxes: Callable[..., Inbox],
 ) -> None:
     base, banner = served
